@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one typed configuration. Read once at start-up from the environment, optionally layered
+ * over a JSON file named by SHUXIANG_CONFIG; any bad value stops start-up naming the variable.
+ */
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  TRUST_PROXY: booleanString.default(false),
+  SHUXIANG_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  EMBEDDED_PG_PORT: port.default(54329),
+  DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+  SHUXIANG_DEMO: booleanString.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_TTL_HOURS: positiveInt.max(24 * 90).default(24 * 7),
+  LOGIN_WINDOW_MINUTES: positiveInt.max(24 * 60).default(15),
+  LOGIN_MAX_FAILURES_PER_PHONE: positiveInt.max(1000).default(5),
+  LOGIN_MAX_ATTEMPTS_PER_IP: positiveInt.max(100000).default(50),
+  SHUTDOWN_GRACE_SECONDS: positiveInt.max(600).default(10),
+});
+
+export type EnvInput = Record<string, string | undefined>;
+
+export interface Config {
+  http: { port: number; host: string; trustProxy: boolean };
+  dataDir: string;
+  database: { url?: string; embeddedPort: number; poolSize: number };
+  demo: boolean;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  auth: {
+    sessionTtlHours: number;
+    loginWindowMinutes: number;
+    maxFailuresPerPhone: number;
+    maxAttemptsPerIp: number;
+  };
+  shutdownGraceSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `X_FILE=/run/secrets/x` supplies X from a file (container secrets). */
+function resolveFileSecrets(env: EnvInput): EnvInput {
+  const resolved: EnvInput = { ...env };
+  for (const key of Object.keys(envSchema.shape)) {
+    const fileVar = `${key}_FILE`;
+    const file = env[fileVar];
+    if (file && env[key] === undefined) {
+      try {
+        resolved[key] = readFileSync(file, 'utf8').trim();
+      } catch (error) {
+        throw new ConfigError([`${fileVar}: cannot read ${file} (${(error as Error).message})`]);
+      }
+    }
+  }
+  return resolved;
+}
+
+function readConfigFile(file: string): EnvInput {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`SHUXIANG_CONFIG: cannot read JSON from ${file} (${(error as Error).message})`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`SHUXIANG_CONFIG: ${file} must hold a JSON object of variable names to values`]);
+  }
+  const unknown = Object.keys(parsed).filter((key) => !(key in envSchema.shape));
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map((key) => `${key} (in ${file}): unknown setting`));
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+}
+
+export function loadConfig(env: EnvInput = process.env): Config {
+  const fromFile = env.SHUXIANG_CONFIG ? readConfigFile(env.SHUXIANG_CONFIG) : {};
+  // Empty environment variables count as unset, so `PORT=` does not mean port 0.
+  const fromEnv = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const merged = resolveFileSecrets({ ...fromFile, ...fromEnv });
+  const result = envSchema.safeParse(merged);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.')}=${JSON.stringify(merged[String(issue.path[0])])}: ${issue.message}`),
+    );
+  }
+  const e = result.data;
+  return {
+    http: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY },
+    dataDir: path.resolve(e.SHUXIANG_DATA_DIR),
+    database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, poolSize: e.DATABASE_POOL_SIZE },
+    demo: e.SHUXIANG_DEMO,
+    logLevel: e.LOG_LEVEL,
+    auth: {
+      sessionTtlHours: e.SESSION_TTL_HOURS,
+      loginWindowMinutes: e.LOGIN_WINDOW_MINUTES,
+      maxFailuresPerPhone: e.LOGIN_MAX_FAILURES_PER_PHONE,
+      maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
+    },
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+  };
+}

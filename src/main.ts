@@ -1,0 +1,117 @@
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { buildApp, createServices } from './app.js';
+import type { Config } from './config.js';
+import { demoAccounts, DEMO_PASSWORD, hasDemoData, seedDemo } from './modules/demo/demo.seed.js';
+import { roleLabels } from './modules/accounts/roles.js';
+import { systemClock } from './platform/clock.js';
+import { lockDataDir } from './platform/data-dir-lock.js';
+import { createDb, type Db } from './platform/db/database.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from './platform/db/embedded-postgres.js';
+import { migrateToLatest } from './platform/db/migrator.js';
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: { service: 'shuxiang' } });
+}
+
+export interface DatabaseHandle {
+  db: Db;
+  embedded?: EmbeddedServer;
+  close(): Promise<void>;
+}
+
+/**
+ * The database the config names: DATABASE_URL when set, else the embedded PostgreSQL under the
+ * data folder (which this process then holds a lock on). Migrated to the latest schema.
+ */
+export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+  const lock = config.database.url ? undefined : lockDataDir(config.dataDir);
+  let embedded: EmbeddedServer | undefined;
+  try {
+    embedded = config.database.url
+      ? undefined
+      : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort, logger });
+    const db = createDb(config.database.url ?? embedded!.connectionString, config.database.poolSize);
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    return {
+      db,
+      embedded,
+      async close() {
+        await db.destroy();
+        await embedded?.stop();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+}
+
+function banner(config: Config, seeded: boolean): string {
+  const base = `http://localhost:${config.http.port}`;
+  const lines = [
+    '',
+    '  数乡 Shuxiang — 数字乡村平台 is running',
+    `  API docs 接口文档:   ${base}/api/docs`,
+    `  OpenAPI:            ${base}/api/openapi.json`,
+    `  Health 健康检查:     ${base}/api/health`,
+    `  Data 数据目录:       ${config.database.url ? '(external PostgreSQL via DATABASE_URL)' : path.relative(process.cwd(), config.dataDir) || '.'}`,
+  ];
+  if (config.demo) {
+    lines.push('', `  Demo accounts 演示账号 (password 密码: ${DEMO_PASSWORD})${seeded ? ' — seeded just now' : ''}:`);
+    for (const a of demoAccounts) lines.push(`    ${a.phone}  ${roleLabels[a.role].zh.padEnd(6, '　')} ${a.where}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `shuxiang start`: database → migrations → demo seed → HTTP; stops cleanly on SIGINT/SIGTERM. */
+export async function startPlatform(config: Config): Promise<void> {
+  const logger = createLogger(config);
+  const started = Date.now();
+  const database = await openDatabase(config, logger);
+  const services = createServices(database.db, config, systemClock);
+
+  let seeded = false;
+  if (config.demo) {
+    seeded = await seedDemo(services, systemClock.now());
+  } else if (await hasDemoData(services.meta)) {
+    await database.close();
+    throw new Error(
+      'This database holds the demo data and its published passwords; SHUXIANG_DEMO=false refuses to serve it. ' +
+        'Use a fresh SHUXIANG_DATA_DIR (or database) for production. / 该数据库含演示数据，生产模式拒绝启动。',
+    );
+  } else if ((await services.accounts.countUsers()) === 0) {
+    logger.warn('no accounts yet: create the first administrator with `npm run shuxiang -- admin create --phone … --name …`');
+  }
+
+  const app = await buildApp({ db: database.db, config, logger, services });
+  await app.listen({ port: config.http.port, host: config.http.host });
+  logger.info({ ms: Date.now() - started }, 'ready');
+  process.stdout.write(banner(config, seeded));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownGraceSeconds * 1000);
+    force.unref();
+    try {
+      await app.close();
+      await database.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'error while shutting down');
+      process.exit(1);
+    }
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,93 @@
+import { actorOf, metaOf, sessionOf } from '../../platform/http/auth.js';
+import type { App } from '../../platform/http/app.js';
+import {
+  changePasswordBody,
+  createdUser,
+  createUserBody,
+  listUsersQuery,
+  loginBody,
+  loginResult,
+  meResult,
+  resetPasswordResult,
+  updateUserBody,
+  userIdParams,
+  userPage,
+  userView,
+} from './accounts.schema.js';
+import type { AccountsService } from './accounts.service.js';
+
+export function authRoutes(app: App, accounts: AccountsService): void {
+  const tags = ['auth 登录'];
+  app.post(
+    '/api/auth/login',
+    { schema: { tags, summary: '手机号密码登录 · Log in', security: [], body: loginBody, response: { 200: loginResult } } },
+    async (request) =>
+      accounts.login(request.body.phone, request.body.password, { ...metaOf(request), userAgent: request.headers['user-agent'] ?? null }),
+  );
+
+  app.post('/api/auth/logout', { schema: { tags, summary: '退出登录 · Log out (revokes the token)' } }, async (request, reply) => {
+    await accounts.logout(sessionOf(request).sessionId);
+    return reply.status(204).send();
+  });
+
+  app.get('/api/auth/me', { schema: { tags, summary: '当前用户 · Who am I', response: { 200: meResult } } }, async (request) =>
+    accounts.me(sessionOf(request).actor),
+  );
+
+  app.post(
+    '/api/auth/password',
+    { schema: { tags, summary: '修改密码 · Change my password', body: changePasswordBody } },
+    async (request, reply) => {
+      await accounts.changePassword(sessionOf(request), request.body.currentPassword, request.body.newPassword, metaOf(request));
+      return reply.status(204).send();
+    },
+  );
+}
+
+export function usersRoutes(app: App, accounts: AccountsService): void {
+  const tags = ['users 用户'];
+  app.get(
+    '/api/users',
+    { schema: { tags, summary: '用户列表 · Users in scope', querystring: listUsersQuery, response: { 200: userPage } } },
+    async (request) => accounts.listUsers(actorOf(request), request.query),
+  );
+
+  app.get(
+    '/api/users/:id',
+    { schema: { tags, summary: '用户详情 · One user', params: userIdParams, response: { 200: userView } } },
+    async (request) => accounts.getUser(actorOf(request), request.params.id),
+  );
+
+  app.post(
+    '/api/users',
+    { schema: { tags, summary: '创建用户 · Create a user (audited)', body: createUserBody, response: { 201: createdUser } } },
+    async (request, reply) => reply.status(201).send(await accounts.createUser(actorOf(request), request.body, metaOf(request))),
+  );
+
+  app.patch(
+    '/api/users/:id',
+    {
+      schema: {
+        tags,
+        summary: '修改用户角色、区域或状态 · Update role, scope or status (audited)',
+        params: userIdParams,
+        body: updateUserBody,
+        response: { 200: userView },
+      },
+    },
+    async (request) => accounts.updateUser(actorOf(request), request.params.id, request.body, metaOf(request)),
+  );
+
+  app.post(
+    '/api/users/:id/reset-password',
+    {
+      schema: {
+        tags,
+        summary: '重置密码 · Reset to a one-time password (audited)',
+        params: userIdParams,
+        response: { 200: resetPasswordResult },
+      },
+    },
+    async (request) => accounts.resetPassword(actorOf(request), request.params.id, metaOf(request)),
+  );
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { pageOf, pageQuery } from '../../platform/http/pagination.js';
+import { regionCode, regionLevel } from '../regions/regions.schema.js';
+import { roles } from './roles.js';
+
+export const phone = z.string().regex(/^1\d{10}$/, '手机号应为 11 位数字，以 1 开头 / a phone number has 11 digits starting with 1');
+export const role = z.enum(roles);
+const password = z.string().min(8).max(128);
+
+export const loginBody = z.strictObject({ phone, password: z.string().min(1).max(128) });
+
+export const userView = z.object({
+  id: z.uuid(),
+  phone: z.string(),
+  name: z.string(),
+  role,
+  roleLabel: z.string(),
+  regionCode: z.string(),
+  regionName: z.string(),
+  mustChangePassword: z.boolean(),
+  disabled: z.boolean(),
+  createdAt: z.string(),
+  lastLoginAt: z.string().nullable(),
+});
+
+export const loginResult = z.object({ token: z.string(), expiresAt: z.string(), user: userView });
+
+export const meResult = z.object({
+  user: userView,
+  scope: z.object({ code: z.string(), name: z.string(), level: regionLevel }),
+  permissions: z.array(z.string()),
+});
+
+export const changePasswordBody = z
+  .strictObject({ currentPassword: z.string().min(1).max(128), newPassword: password })
+  .refine((b) => b.currentPassword !== b.newPassword, {
+    path: ['newPassword'],
+    message: '新密码不能与原密码相同 / the new password must differ from the current one',
+  });
+
+export const userIdParams = z.strictObject({ id: z.uuid() });
+
+export const listUsersQuery = z.strictObject({
+  role: role.optional(),
+  region: regionCode.optional(),
+  q: z.string().trim().min(1).max(50).optional(),
+  includeDisabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  ...pageQuery,
+});
+
+export const createUserBody = z.strictObject({
+  phone,
+  name: z.string().trim().min(1).max(50),
+  role,
+  regionCode,
+  password: password.optional().describe('omit to have a one-time password generated'),
+});
+
+export const updateUserBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(50).optional(),
+    role: role.optional(),
+    regionCode: regionCode.optional(),
+    disabled: z.boolean().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: '至少修改一个字段 / change at least one field' });
+
+export const createdUser = z.object({
+  user: userView,
+  initialPassword: z.string().optional().describe('shown once, when the platform generated it'),
+});
+
+export const resetPasswordResult = z.object({ initialPassword: z.string() });
+
+export const userPage = pageOf(userView);
+
+export type UserView = z.infer<typeof userView>;
+export type ListUsersQuery = z.infer<typeof listUsersQuery>;
+export type CreateUserBody = z.infer<typeof createUserBody>;
+export type UpdateUserBody = z.infer<typeof updateUserBody>;

@@ -1,0 +1,289 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db/database.js';
+import type { RegionLevel, Role, UserUpdate } from '../../platform/db/schema.js';
+import { AppError } from '../../platform/http/errors.js';
+import type { Actor, RequestMeta } from '../../platform/request-context.js';
+import { isWithin } from '../../platform/scope.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { RegionsRepository } from '../regions/regions.repository.js';
+import type { CreateUserBody, ListUsersQuery, UpdateUserBody, UserView } from './accounts.schema.js';
+import { decoy, generateOneTimePassword, hashPassword, verifyPassword } from './passwords.js';
+import { can, type Permission, requirePermission } from './policies.js';
+import { roleLabels, roleRank, roleRegionLevels } from './roles.js';
+import type { LoginAttemptsRepository, SessionsRepository } from './sessions.repository.js';
+import type { UserWithRegion, UsersRepository } from './users.repository.js';
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function toUserView(row: UserWithRegion): UserView {
+  return {
+    id: row.id,
+    phone: row.phone,
+    name: row.name,
+    role: row.role,
+    roleLabel: roleLabels[row.role].zh,
+    regionCode: row.region_code,
+    regionName: row.region_name,
+    mustChangePassword: row.must_change_password,
+    disabled: row.disabled_at !== null,
+    createdAt: row.created_at.toISOString(),
+    lastLoginAt: row.last_login_at?.toISOString() ?? null,
+  };
+}
+
+/** The actor behind a session, and whether it may act before changing its password. */
+export interface Authenticated {
+  actor: Actor;
+  sessionId: string;
+  mustChangePassword: boolean;
+}
+
+export class AccountsService {
+  constructor(
+    private readonly db: Db,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly attempts: LoginAttemptsRepository,
+    private readonly regions: RegionsRepository,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly settings: Config['auth'],
+  ) {}
+
+  async login(phone: string, password: string, meta: RequestMeta & { userAgent: string | null }) {
+    const now = this.clock.now();
+    const ip = meta.ip ?? 'unknown';
+    await this.assertNotThrottled(phone, ip, now);
+
+    const user = await this.users.findByPhone(phone);
+    const ok = user ? await verifyPassword(user.password_hash, password) : (await verifyPassword(await decoy(), password), false);
+    await this.attempts.record({ phone, ip, succeeded: ok, at: now });
+    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS');
+    if (user.disabled_at) throw new AppError('ACCOUNT_DISABLED');
+
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now.getTime() + this.settings.sessionTtlHours * 3_600_000);
+    await this.sessions.create({ tokenHash: hashToken(token), userId: user.id, expiresAt, ip: meta.ip, userAgent: meta.userAgent }, now);
+    await this.users.update(user.id, { last_login_at: now });
+    return { token, expiresAt: expiresAt.toISOString(), user: toUserView({ ...user, last_login_at: now }) };
+  }
+
+  private async assertNotThrottled(phone: string, ip: string, now: Date) {
+    const windowMs = this.settings.loginWindowMinutes * 60_000;
+    const { byPhone, byIp } = await this.attempts.recent(phone, ip, new Date(now.getTime() - windowMs));
+    const retryAfter = (oldest: Date | string | null) =>
+      Math.max(1, Math.ceil((new Date(oldest ?? now).getTime() + windowMs - now.getTime()) / 1000));
+    if (byPhone.n >= this.settings.maxFailuresPerPhone) {
+      throw new AppError('LOGIN_RATE_LIMITED', { retryAfterSeconds: retryAfter(byPhone.oldest) });
+    }
+    if (byIp.n >= this.settings.maxAttemptsPerIp) {
+      throw new AppError('LOGIN_RATE_LIMITED', { retryAfterSeconds: retryAfter(byIp.oldest) });
+    }
+  }
+
+  /** Resolves a bearer token to its actor; undefined when unknown, expired or revoked. */
+  async authenticate(token: string): Promise<Authenticated | undefined> {
+    const session = await this.sessions.findLive(hashToken(token), this.clock.now());
+    if (!session) return undefined;
+    const user = await this.users.findById(session.user_id);
+    if (!user) return undefined;
+    if (user.disabled_at) throw new AppError('ACCOUNT_DISABLED');
+    return {
+      actor: { userId: user.id, role: user.role, name: user.name, scope: { regionCode: user.region_code, path: user.region_path } },
+      sessionId: session.id,
+      mustChangePassword: user.must_change_password,
+    };
+  }
+
+  async logout(sessionId: string) {
+    await this.sessions.revoke(sessionId, this.clock.now());
+  }
+
+  async me(actor: Actor) {
+    const user = await this.users.findById(actor.userId);
+    const region = await this.regions.findByCode(actor.scope.regionCode);
+    if (!user || !region) throw new AppError('UNAUTHENTICATED');
+    const permissions = (['regions.read', 'regions.write', 'users.read', 'users.write', 'audit.read'] as Permission[]).filter((p) =>
+      can(actor.role, p),
+    );
+    return { user: toUserView(user), scope: { code: region.code, name: region.name, level: region.level }, permissions };
+  }
+
+  /** Changing the password ends every other session of the user. */
+  async changePassword(auth: Authenticated, currentPassword: string, newPassword: string, meta: RequestMeta) {
+    const user = await this.users.findById(auth.actor.userId);
+    if (!user) throw new AppError('UNAUTHENTICATED');
+    if (!(await verifyPassword(user.password_hash, currentPassword))) throw new AppError('WRONG_PASSWORD');
+    const passwordHash = await hashPassword(newPassword);
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (tx) => {
+      await this.users.update(user.id, { password_hash: passwordHash, must_change_password: false, updated_at: now }, tx);
+      await this.sessions.revokeAllOf(user.id, now, auth.sessionId, tx);
+      await this.audit.record(tx, auth.actor, meta, {
+        action: 'user.password_change',
+        targetType: 'user',
+        targetId: user.id,
+        regionPath: user.region_path,
+      });
+    });
+  }
+
+  async listUsers(actor: Actor, query: ListUsersQuery) {
+    requirePermission(actor.role, 'users.read');
+    const { page, pageSize, ...filter } = query;
+    const { rows, total } = await this.users.list(actor.scope, filter, { page, pageSize });
+    return { items: rows.map(toUserView), total, page, pageSize };
+  }
+
+  async getUser(actor: Actor, id: string): Promise<UserView> {
+    if (id !== actor.userId) requirePermission(actor.role, 'users.read');
+    const row = id === actor.userId ? await this.users.findById(id) : await this.users.findInScope(actor.scope, id);
+    if (!row) throw new AppError('USER_NOT_FOUND');
+    return toUserView(row);
+  }
+
+  async createUser(actor: Actor | null, body: CreateUserBody, meta: RequestMeta) {
+    if (actor) requirePermission(actor.role, 'users.write');
+    const region = await this.assignableRegion(actor, body.role, body.regionCode);
+    const initialPassword = body.password ?? generateOneTimePassword();
+    const now = this.clock.now();
+    const passwordHash = await hashPassword(initialPassword);
+    const id = await this.db.transaction().execute(async (tx) => {
+      const newId = await this.users.insert(
+        {
+          phone: body.phone,
+          name: body.name,
+          role: body.role,
+          region_code: region.code,
+          password_hash: passwordHash,
+          // Whoever set this password is not the account's owner; the owner replaces it first.
+          must_change_password: true,
+          created_at: now,
+          updated_at: now,
+        },
+        tx,
+      );
+      if (!newId) throw new AppError('PHONE_TAKEN');
+      await this.audit.record(tx, actor, meta, {
+        action: 'user.create',
+        targetType: 'user',
+        targetId: newId,
+        regionPath: region.path,
+        details: { phone: body.phone, name: body.name, role: body.role, regionCode: region.code },
+      });
+      return newId;
+    });
+    const user = toUserView((await this.users.findById(id))!);
+    return body.password ? { user } : { user, initialPassword };
+  }
+
+  countUsers(): Promise<number> {
+    return this.users.countAll();
+  }
+
+  /** Demo accounts share a published password and need no first-login change. Demo mode only. */
+  async createDemoUser(account: { phone: string; name: string; role: Role; regionCode: string; password: string }) {
+    const now = this.clock.now();
+    await this.users.insert({
+      phone: account.phone,
+      name: account.name,
+      role: account.role,
+      region_code: account.regionCode,
+      password_hash: await hashPassword(account.password),
+      is_demo: true,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+
+  async updateUser(actor: Actor, id: string, body: UpdateUserBody, meta: RequestMeta): Promise<UserView> {
+    requirePermission(actor.role, 'users.write');
+    const target = await this.users.findInScope(actor.scope, id);
+    if (!target) throw new AppError('USER_NOT_FOUND');
+    this.assertManages(actor, target.role);
+    if (id === actor.userId && (body.role !== undefined || body.disabled !== undefined || body.regionCode !== undefined)) {
+      throw new AppError('FORBIDDEN', { detail: { zh: '不能修改自己的角色、区域或状态', en: 'you cannot change your own role, region or status' } });
+    }
+    const role = body.role ?? target.role;
+    const region = await this.assignableRegion(actor, role, body.regionCode ?? target.region_code);
+    const now = this.clock.now();
+    const changes: UserUpdate = { updated_at: now };
+    if (body.name !== undefined) changes.name = body.name;
+    if (body.role !== undefined) changes.role = body.role;
+    if (body.regionCode !== undefined) changes.region_code = region.code;
+    if (body.disabled !== undefined) changes.disabled_at = body.disabled ? (target.disabled_at ?? now) : null;
+
+    await this.db.transaction().execute(async (tx) => {
+      await this.users.update(id, changes, tx);
+      if (body.disabled || body.role !== undefined || body.regionCode !== undefined) {
+        // A narrowed or removed account must not keep acting through old sessions.
+        await this.sessions.revokeAllOf(id, now, undefined, tx);
+      }
+      await this.audit.record(tx, actor, meta, {
+        action: 'user.update',
+        targetType: 'user',
+        targetId: id,
+        regionPath: region.path,
+        details: {
+          before: { name: target.name, role: target.role, regionCode: target.region_code, disabled: target.disabled_at !== null },
+          after: body,
+        },
+      });
+    });
+    return toUserView((await this.users.findById(id))!);
+  }
+
+  async resetPassword(actor: Actor, id: string, meta: RequestMeta) {
+    requirePermission(actor.role, 'users.write');
+    const target = await this.users.findInScope(actor.scope, id);
+    if (!target) throw new AppError('USER_NOT_FOUND');
+    this.assertManages(actor, target.role);
+    const initialPassword = generateOneTimePassword();
+    const passwordHash = await hashPassword(initialPassword);
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (tx) => {
+      await this.users.update(id, { password_hash: passwordHash, must_change_password: true, updated_at: now }, tx);
+      await this.sessions.revokeAllOf(id, now, undefined, tx);
+      await this.audit.record(tx, actor, meta, {
+        action: 'user.password_reset',
+        targetType: 'user',
+        targetId: id,
+        regionPath: target.region_path,
+      });
+    });
+    return { initialPassword };
+  }
+
+  /** Nobody manages an account at or above their own rank, except an administrator. */
+  private assertManages(actor: Actor | null, targetRole: Role) {
+    if (!actor || actor.role === 'admin') return;
+    if (roleRank[targetRole] >= roleRank[actor.role]) {
+      throw new AppError('FORBIDDEN', {
+        detail: { zh: '不能管理同级或更高级别的账号', en: 'you cannot manage accounts at or above your own level' },
+      });
+    }
+  }
+
+  /** The region a role may be given: it exists, fits the role's level and lies inside the actor's scope. */
+  private async assignableRegion(actor: Actor | null, role: Role, code: string) {
+    this.assertManages(actor, role);
+    const region = await this.regions.findByCode(code);
+    if (!region || (actor && !isWithin(actor.scope, region.path))) {
+      throw new AppError('REGION_NOT_FOUND', { detail: { zh: `区域 ${code}`, en: `region ${code}` } });
+    }
+    if (!(roleRegionLevels[role] as readonly RegionLevel[]).includes(region.level)) {
+      throw new AppError('ROLE_REGION_MISMATCH', {
+        details: [
+          {
+            field: 'body.regionCode',
+            message: `${roleLabels[role].zh}应属于${roleRegionLevels[role].join('或')}级区域`,
+            messageEn: `a ${role} belongs to a region of level ${roleRegionLevels[role].join(' or ')}`,
+          },
+        ],
+      });
+    }
+    return region;
+  }
+}

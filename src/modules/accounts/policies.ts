@@ -1,0 +1,24 @@
+import { AppError } from '../../platform/http/errors.js';
+import type { Role } from './roles.js';
+
+/**
+ * What each role may do, in one table. Where an action is allowed, the region scope still
+ * limits which records it touches; that filter lives in the repositories.
+ */
+const permissions = {
+  'regions.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker', 'villager'],
+  'regions.write': ['admin', 'township_staff'],
+  'users.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'users.write': ['admin', 'township_staff'],
+  'audit.read': ['admin', 'township_staff'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof permissions;
+
+export function can(role: Role, permission: Permission): boolean {
+  return (permissions[permission] as readonly Role[]).includes(role);
+}
+
+export function requirePermission(role: Role, permission: Permission): void {
+  if (!can(role, permission)) throw new AppError('FORBIDDEN');
+}

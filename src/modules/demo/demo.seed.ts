@@ -1,0 +1,47 @@
+import type { MetaRepository } from '../../platform/db/meta.repository.js';
+import { noRequest } from '../../platform/request-context.js';
+import type { AccountsService } from '../accounts/accounts.service.js';
+import type { Role } from '../accounts/roles.js';
+import type { RegionsService } from '../regions/regions.service.js';
+import { COUNTY, heibaoFeatures, TOWNSHIP } from './heibao.js';
+
+export const DEMO_PASSWORD = 'shuxiang-demo';
+export const DEMO_MARKER = 'demo_seeded_at';
+
+const XIYANGQIU = `${TOWNSHIP.code}206`; // 西阳邱村, seat of the township government
+const DONGYANGQIU = `${TOWNSHIP.code}207`; // 东阳邱村
+
+/** One account per role, all in 西阳邱村 where a village is needed, plus a grid worker next door. */
+export const demoAccounts: { phone: string; name: string; role: Role; regionCode: string; where: string }[] = [
+  { phone: '13800000000', name: '县管理员', role: 'admin', regionCode: COUNTY.code, where: '望都县' },
+  { phone: '13800000001', name: '乡镇党政办', role: 'township_staff', regionCode: TOWNSHIP.code, where: '黑堡乡' },
+  { phone: '13800000002', name: '西阳邱村干部', role: 'village_cadre', regionCode: XIYANGQIU, where: '西阳邱村' },
+  { phone: '13800000003', name: '西阳邱支部书记', role: 'branch_secretary', regionCode: XIYANGQIU, where: '西阳邱村' },
+  { phone: '13800000004', name: '西阳邱网格员', role: 'grid_worker', regionCode: `${XIYANGQIU}01`, where: '西阳邱村第一网格' },
+  { phone: '13800000005', name: '西阳邱村民', role: 'villager', regionCode: XIYANGQIU, where: '西阳邱村' },
+  { phone: '13800000006', name: '东阳邱网格员', role: 'grid_worker', regionCode: `${DONGYANGQIU}01`, where: '东阳邱村第一网格' },
+];
+
+export interface DemoSeedDeps {
+  regions: RegionsService;
+  accounts: AccountsService;
+  meta: MetaRepository;
+}
+
+/**
+ * Seeds the demo once. Safe to re-run after an interruption: regions upsert by code and users
+ * are skipped when their phone exists; the marker is written last.
+ */
+export async function seedDemo({ regions, accounts, meta }: DemoSeedDeps, now: Date): Promise<boolean> {
+  if (await meta.get(DEMO_MARKER)) return false;
+  await regions.importFeatures(null, heibaoFeatures(), noRequest);
+  for (const account of demoAccounts) {
+    await accounts.createDemoUser({ ...account, password: DEMO_PASSWORD });
+  }
+  await meta.set(DEMO_MARKER, now.toISOString());
+  return true;
+}
+
+export async function hasDemoData(meta: MetaRepository): Promise<boolean> {
+  return (await meta.get(DEMO_MARKER)) !== undefined;
+}

@@ -1,0 +1,79 @@
+/**
+ * The error catalogue: every error a client can see has a stable code, an HTTP status and a
+ * message in Chinese (first) and English. Add new codes here, never ad hoc in handlers.
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: { status: 400, zh: '请求参数有误', en: 'The request is invalid' },
+  MALFORMED_REQUEST: { status: 400, zh: '请求格式无法解析', en: 'The request body could not be parsed' },
+  UNAUTHENTICATED: { status: 401, zh: '请先登录', en: 'Authentication required' },
+  INVALID_CREDENTIALS: { status: 401, zh: '手机号或密码错误', en: 'Wrong phone number or password' },
+  ACCOUNT_DISABLED: { status: 403, zh: '账号已停用', en: 'This account is disabled' },
+  PASSWORD_CHANGE_REQUIRED: { status: 403, zh: '首次登录须先修改密码', en: 'You must change your password first' },
+  FORBIDDEN: { status: 403, zh: '无权执行此操作', en: 'You are not allowed to do this' },
+  NOT_FOUND: { status: 404, zh: '资源不存在', en: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, zh: '接口不存在', en: 'No such endpoint' },
+  REGION_NOT_FOUND: { status: 404, zh: '区域不存在', en: 'Region not found' },
+  USER_NOT_FOUND: { status: 404, zh: '用户不存在', en: 'User not found' },
+  NO_GRID_AT_POINT: { status: 404, zh: '该位置不在任何网格内', en: 'No grid contains this point' },
+  METHOD_NOT_ALLOWED: { status: 405, zh: '不支持该请求方法', en: 'Method not allowed' },
+  PHONE_TAKEN: { status: 409, zh: '该手机号已注册', en: 'This phone number is already registered' },
+  REGION_CODE_CONFLICT: { status: 409, zh: '区域编码冲突', en: 'Region code conflict' },
+  WRONG_PASSWORD: { status: 400, zh: '原密码错误', en: 'The current password is wrong' },
+  PASSWORD_REUSED: { status: 400, zh: '新密码不能与原密码相同', en: 'The new password must differ from the old one' },
+  ROLE_REGION_MISMATCH: { status: 400, zh: '角色与所属区域层级不匹配', en: 'The role does not fit the level of the region' },
+  INVALID_GEOJSON: { status: 400, zh: 'GeoJSON 数据无效', en: 'Invalid GeoJSON' },
+  PAYLOAD_TOO_LARGE: { status: 413, zh: '请求内容过大', en: 'Request body too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '不支持的内容类型', en: 'Unsupported content type' },
+  LOGIN_RATE_LIMITED: { status: 429, zh: '登录尝试过于频繁，请稍后再试', en: 'Too many login attempts; try again later' },
+  INTERNAL_ERROR: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
+  SERVICE_UNAVAILABLE: { status: 503, zh: '服务暂不可用', en: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; zh: string; en: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** One problem with one field of a request. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+  messageEn: string;
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  messageEn: string;
+  requestId?: string;
+  details?: FieldProblem[];
+  retryAfterSeconds?: number;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly extra: { details?: FieldProblem[]; retryAfterSeconds?: number; detail?: { zh: string; en: string } } = {},
+  ) {
+    super(errorCatalogue[code].en);
+    this.name = 'AppError';
+    this.status = errorCatalogue[code].status;
+  }
+
+  toBody(requestId?: string): ErrorBody {
+    const entry = errorCatalogue[this.code];
+    const detail = this.extra.detail;
+    return {
+      code: this.code,
+      message: detail ? `${entry.zh}：${detail.zh}` : entry.zh,
+      messageEn: detail ? `${entry.en}: ${detail.en}` : entry.en,
+      requestId,
+      ...(this.extra.details ? { details: this.extra.details } : {}),
+      ...(this.extra.retryAfterSeconds ? { retryAfterSeconds: this.extra.retryAfterSeconds } : {}),
+    };
+  }
+}
+
+/** A validation error about a single field raised by a service rule (not by a schema). */
+export function fieldError(field: string, zh: string, en: string): AppError {
+  return new AppError('VALIDATION_FAILED', { details: [{ field, message: zh, messageEn: en }] });
+}

@@ -1,0 +1,59 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { buildApp, createServices, type Services } from '../../src/app.js';
+import { loadConfig, type EnvInput } from '../../src/config.js';
+import { demoAccounts, DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
+import { type Clock, systemClock } from '../../src/platform/clock.js';
+import type { Db } from '../../src/platform/db/database.js';
+import type { App } from '../../src/platform/http/app.js';
+import { createTestDatabase, type TestDatabase } from './test-db.js';
+
+export interface TestApp {
+  app: App;
+  db: Db;
+  services: Services;
+  database: TestDatabase;
+  /** Logs in and returns a bearer token. */
+  login(phone: string, password?: string): Promise<string>;
+  /** Token of the demo account with this role (first match), e.g. tokenFor('township_staff'). */
+  tokenFor(role: (typeof demoAccounts)[number]['role']): Promise<string>;
+  request(options: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/** The real app on its own fresh database, driven in-process through Fastify's inject. */
+export async function createTestApp(options: { demo?: boolean; clock?: Clock; env?: EnvInput } = {}): Promise<TestApp> {
+  const database = await createTestDatabase({ demo: options.demo ?? true });
+  const config = loadConfig({ SHUXIANG_DEMO: 'true', LOG_LEVEL: 'silent', ...options.env });
+  const services = createServices(database.db, config, options.clock ?? systemClock);
+  const app = await buildApp({ db: database.db, config, logger: pino({ level: 'silent' }), services });
+  await app.ready();
+  const tokens = new Map<string, string>();
+
+  const request: TestApp['request'] = ({ token, headers, ...rest }) =>
+    app.inject({ ...rest, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+
+  const login = async (phone: string, password = DEMO_PASSWORD) => {
+    const res = await request({ method: 'POST', url: '/api/auth/login', payload: { phone, password } });
+    if (res.statusCode !== 200) throw new Error(`login ${phone} failed: ${res.statusCode} ${res.body}`);
+    return res.json().token as string;
+  };
+
+  return {
+    app,
+    db: database.db,
+    services,
+    database,
+    login,
+    async tokenFor(role) {
+      const account = demoAccounts.find((a) => a.role === role)!;
+      if (!tokens.has(account.phone)) tokens.set(account.phone, await login(account.phone));
+      return tokens.get(account.phone)!;
+    },
+    request,
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
