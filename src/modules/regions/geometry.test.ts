@@ -55,10 +55,11 @@ describe('geometry', () => {
         [[200, 38.7], [115.01, 38.7], [200, 38.7]],
       ],
     };
-    const problems = geometryProblems(bad).join('\n');
+    const problems = geometryProblems(bad).map((p) => `${p.zh} / ${p.en}`).join('\n');
     expect(problems).toMatch(/first and last positions must be equal/);
     expect(problems).toMatch(/needs at least 4 positions/);
     expect(problems).toMatch(/out of range/);
+    expect(problems).toMatch(/首尾坐标须相同/);
     expect(geometryProblems(square)).toEqual([]);
   });
 });

@@ -23,21 +23,22 @@ function polygonsOf(geometry: AreaGeometry): Ring[][] {
   return geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
 }
 
-/** Problems with a geometry, as "中文 / English" strings; empty when it is valid. */
-export function geometryProblems(geometry: AreaGeometry): string[] {
-  const problems: string[] = [];
+/** Problems with a geometry, in Chinese and English; empty when it is valid. */
+export function geometryProblems(geometry: AreaGeometry): { zh: string; en: string }[] {
+  const problems: { zh: string; en: string }[] = [];
   polygonsOf(geometry).forEach((polygon, p) => {
-    if (polygon.length === 0) problems.push(`第 ${p + 1} 个多边形没有环 / polygon ${p + 1} has no rings`);
+    if (polygon.length === 0) problems.push({ zh: `第 ${p + 1} 个多边形没有环`, en: `polygon ${p + 1} has no rings` });
     polygon.forEach((ring, r) => {
-      const where = `多边形 ${p + 1} 环 ${r + 1} / polygon ${p + 1} ring ${r + 1}`;
-      if (ring.length < 4) problems.push(`${where}: 至少需要 4 个坐标 / needs at least 4 positions`);
+      const zh = `多边形 ${p + 1} 环 ${r + 1}：`;
+      const en = `polygon ${p + 1} ring ${r + 1}: `;
+      if (ring.length < 4) problems.push({ zh: `${zh}至少需要 4 个坐标`, en: `${en}needs at least 4 positions` });
       const first = ring[0];
       const last = ring[ring.length - 1];
       if (first && last && (first[0] !== last[0] || first[1] !== last[1])) {
-        problems.push(`${where}: 首尾坐标须相同 / first and last positions must be equal`);
+        problems.push({ zh: `${zh}首尾坐标须相同`, en: `${en}first and last positions must be equal` });
       }
       if (ring.some(([lon, lat]) => !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90))) {
-        problems.push(`${where}: 经纬度超出范围 / longitude or latitude out of range`);
+        problems.push({ zh: `${zh}经纬度超出范围`, en: `${en}longitude or latitude out of range` });
       }
     });
   });

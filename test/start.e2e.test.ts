@@ -1,0 +1,467 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * End-to-end: the real `shuxiang` CLI as a child process, with its own embedded PostgreSQL in a
+ * temporary data folder — start-up, the data-folder lock, clean shutdown, restart on kept data,
+ * production mode with a first administrator, and refusals (demo data in production, bad config).
+ */
+
+const repoRoot = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const cli = path.join(repoRoot, 'src/cli/shuxiang.ts');
+const STEP_TIMEOUT = 120_000;
+const DEMO_PASSWORD = 'shuxiang-demo';
+const TOWNSHIP_STAFF = '13800000001';
+
+// Variables the config reads; the children get only what each step sets (the suite itself may
+// run with DATABASE_URL pointing at a shared server, which must not leak into these processes).
+const configVars = [
+  'PORT',
+  'HOST',
+  'TRUST_PROXY',
+  'SHUXIANG_DATA_DIR',
+  'DATABASE_URL',
+  'EMBEDDED_PG_PORT',
+  'DATABASE_POOL_SIZE',
+  'SHUXIANG_DEMO',
+  'LOG_LEVEL',
+  'SESSION_TTL_HOURS',
+  'LOGIN_WINDOW_MINUTES',
+  'LOGIN_MAX_FAILURES_PER_PHONE',
+  'LOGIN_MAX_ATTEMPTS_PER_IP',
+  'SHUTDOWN_GRACE_SECONDS',
+];
+
+interface Cli {
+  proc: ChildProcess;
+  pid: number;
+  stdout: string;
+  stderr: string;
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children = new Set<Cli>();
+const tempDirs: string[] = [];
+const usedPorts = new Set<number>();
+
+function runCli(args: string[], env: Record<string, string>): Cli {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of configVars) {
+    delete base[name];
+    delete base[`${name}_FILE`];
+  }
+  delete base.SHUXIANG_CONFIG;
+  const proc = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    cwd: repoRoot,
+    env: { ...base, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const child: Cli = {
+    proc,
+    pid: proc.pid!,
+    stdout: '',
+    stderr: '',
+    exit: undefined,
+    exited: new Promise((resolve) => {
+      proc.on('exit', (code, signal) => {
+        child.exit = { code, signal };
+        resolve({ code, signal });
+      });
+    }),
+  };
+  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (child.stdout += chunk));
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (child.stderr += chunk));
+  children.add(child);
+  return child;
+}
+
+const describeChild = (c: Cli) => `pid ${c.pid}, exit ${JSON.stringify(c.exit)}\n--- stdout ---\n${c.stdout}\n--- stderr ---\n${c.stderr}`;
+
+/** Waits for the process to end (and its output to be read), failing after `ms`. */
+async function waitExit(c: Cli, ms = 60_000) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`process did not exit within ${ms} ms: ${describeChild(c)}`)), ms);
+  });
+  try {
+    const result = await Promise.race([c.exited, timeout]);
+    await new Promise((resolve) => setImmediate(resolve)); // let the last output chunks arrive
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function makeTempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  chmodSync(dir, 0o755); // as root, PostgreSQL runs as the OS user `postgres`, which must traverse it
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** True when nothing holds the TCP port (on any local address, IPv4 or IPv6). */
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    if (usedPorts.has(port)) continue;
+    if (await isPortFree(port)) {
+      usedPorts.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port found');
+}
+
+/** True when something accepts TCP connections on host:port. */
+function accepts(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.setTimeout(2_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  text: string;
+}
+
+/** One HTTP request on a fresh connection (no keep-alive pool surviving a server restart). */
+function request(port: number, method: string, url: string, options: { token?: string; body?: unknown } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: url,
+        agent: false,
+        timeout: 10_000,
+        headers: {
+          ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          let body: unknown = undefined;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body, text });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+async function login(port: number, phone: string, password: string): Promise<Reply> {
+  return request(port, 'POST', '/api/auth/login', { body: { phone, password } });
+}
+
+async function tokenOf(port: number, phone: string, password: string): Promise<string> {
+  const res = await login(port, phone, password);
+  expect(res.status, res.text).toBe(200);
+  expect(typeof res.body.token).toBe('string');
+  return res.body.token as string;
+}
+
+/** Polls /api/health until it answers 200; fails early if the process exits. */
+async function waitHealthy(c: Cli, port: number, ms = 90_000): Promise<Reply> {
+  const deadline = Date.now() + ms;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (c.exit) throw new Error(`the server exited before becoming healthy: ${describeChild(c)}`);
+    try {
+      const res = await request(port, 'GET', '/api/health');
+      if (res.status === 200) return res;
+      last = `${res.status} ${res.text}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(150);
+  }
+  throw new Error(`not healthy within ${ms} ms (last: ${last}): ${describeChild(c)}`);
+}
+
+/** Waits until stdout matches (the pipe may lag a little behind the HTTP answers). */
+async function waitForStdout(c: Cli, pattern: RegExp, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(c.stdout)) {
+    if (Date.now() > deadline || c.exit) throw new Error(`stdout never matched ${pattern}: ${describeChild(c)}`);
+    await sleep(50);
+  }
+}
+
+interface ServerEnv {
+  dataDir: string;
+  port: number;
+  pgPort: number;
+  demo?: boolean;
+}
+
+function envOf(s: ServerEnv): Record<string, string> {
+  return {
+    SHUXIANG_DATA_DIR: s.dataDir,
+    PORT: String(s.port),
+    EMBEDDED_PG_PORT: String(s.pgPort),
+    ...(s.demo === undefined ? {} : { SHUXIANG_DEMO: String(s.demo) }),
+  };
+}
+
+async function startServer(s: ServerEnv): Promise<Cli> {
+  const c = runCli(['start'], envOf(s));
+  const health = await waitHealthy(c, s.port);
+  expect(health.body).toEqual({ status: 'ok', db: 'ok' });
+  await waitForStdout(c, /is running[\s\S]*Health/);
+  return c;
+}
+
+const lockFile = (dataDir: string) => path.join(dataDir, 'shuxiang.lock');
+const postmasterPid = (dataDir: string) => path.join(dataDir, 'pg', 'postmaster.pid');
+
+/** SIGTERM, then checks a clean stop: exit 0, both ports released, lock and postmaster.pid gone. */
+async function stopCleanly(c: Cli, s: ServerEnv): Promise<void> {
+  c.proc.kill('SIGTERM');
+  const { code, signal } = await waitExit(c, 60_000);
+  expect({ code, signal }, describeChild(c)).toEqual({ code: 0, signal: null });
+  expect(await accepts(s.port, '127.0.0.1')).toBe(false);
+  expect(await accepts(s.pgPort, '127.0.0.1')).toBe(false);
+  expect(await isPortFree(s.port)).toBe(true);
+  expect(await isPortFree(s.pgPort)).toBe(true);
+  expect(existsSync(lockFile(s.dataDir))).toBe(false);
+  expect(existsSync(postmasterPid(s.dataDir))).toBe(false); // PostgreSQL shut down cleanly
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+afterAll(async () => {
+  // Our CLI children first (SIGTERM, then SIGKILL), then any PostgreSQL one of them left behind.
+  for (const c of children) {
+    if (c.exit) continue;
+    c.proc.kill('SIGTERM');
+    const ended = await Promise.race([c.exited.then(() => true), sleep(15_000).then(() => false)]);
+    if (!ended) {
+      c.proc.kill('SIGKILL');
+      await Promise.race([c.exited, sleep(5_000)]);
+    }
+  }
+  for (const dir of tempDirs) {
+    const pidFile = postmasterPid(dir);
+    if (!existsSync(pidFile)) continue;
+    const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+    if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) continue;
+    process.kill(pid, 'SIGINT');
+    for (let waited = 0; waited < 10_000 && pidAlive(pid); waited += 100) await sleep(100);
+    if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+describe.sequential('shuxiang start (real CLI, embedded PostgreSQL)', () => {
+  // Demo mode data folder, used by steps 1–4 and 6.
+  let demo: ServerEnv;
+  let first: Cli;
+  let staffToken: string;
+  let createdPassword: string;
+
+  it('starts on a fresh data folder: healthy, banner with demo accounts, demo login works', async () => {
+    demo = { dataDir: makeTempDir('shuxiang-e2e-demo-'), port: await freePort(), pgPort: await freePort() };
+    first = await startServer(demo);
+
+    await waitForStdout(first, /13800000006/); // the banner's last demo account
+    expect(first.stdout).toContain(TOWNSHIP_STAFF);
+    expect(first.stdout).toContain(DEMO_PASSWORD);
+    expect(first.stdout).toContain('seeded just now');
+    expect(readFileSync(lockFile(demo.dataDir), 'utf8').trim()).toBe(String(first.pid));
+
+    const bad = await login(demo.port, TOWNSHIP_STAFF, 'not-the-password');
+    expect(bad.status).toBe(401);
+    staffToken = await tokenOf(demo.port, TOWNSHIP_STAFF, DEMO_PASSWORD);
+    const me = await request(demo.port, 'GET', '/api/auth/me', { token: staffToken });
+    expect(me.status, me.text).toBe(200);
+    expect(me.body.user).toMatchObject({ phone: TOWNSHIP_STAFF, role: 'township_staff' });
+
+    const created = await request(demo.port, 'POST', '/api/users', {
+      token: staffToken,
+      body: { phone: '13900000099', name: '测试', role: 'villager', regionCode: '130631202206' },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.user).toMatchObject({ phone: '13900000099', name: '测试', role: 'villager', mustChangePassword: true });
+    expect(created.body.initialPassword).toEqual(expect.any(String));
+    expect(created.body.initialPassword.length).toBeGreaterThanOrEqual(8);
+    createdPassword = created.body.initialPassword;
+  }, STEP_TIMEOUT);
+
+  it('refuses a second instance on the same data folder, quickly, leaving the first untouched', async () => {
+    const startedAt = Date.now();
+    const second = runCli(['start'], envOf({ ...demo, port: await freePort() }));
+    const { code } = await waitExit(second, 60_000);
+    const elapsed = Date.now() - startedAt;
+    expect(code, describeChild(second)).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(second.stderr).toContain('Another Shuxiang instance');
+    expect(second.stderr).toContain(`pid ${first.pid}`);
+    expect(elapsed).toBeLessThan(30_000);
+
+    expect(first.exit).toBeUndefined();
+    expect(readFileSync(lockFile(demo.dataDir), 'utf8').trim()).toBe(String(first.pid));
+    const health = await request(demo.port, 'GET', '/api/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: 'ok', db: 'ok' });
+  }, STEP_TIMEOUT);
+
+  it('stops cleanly on SIGTERM: exit 0, ports released, lock file removed', async () => {
+    await stopCleanly(first, demo);
+  }, STEP_TIMEOUT);
+
+  it('restarts on the kept data: no re-seed, demo accounts and API-created users still there', async () => {
+    const again = await startServer(demo); // same ports: they were released
+    await waitForStdout(again, /13800000006/);
+    expect(again.stdout).toContain(TOWNSHIP_STAFF);
+    expect(again.stdout).not.toContain('seeded just now');
+
+    const token = await tokenOf(demo.port, TOWNSHIP_STAFF, DEMO_PASSWORD);
+    expect(token).not.toBe(staffToken);
+    const oldSession = await request(demo.port, 'GET', '/api/auth/me', { token: staffToken });
+    expect(oldSession.status).toBe(200); // sessions live in the database too
+
+    const found = await request(demo.port, 'GET', '/api/users?q=13900000099', { token });
+    expect(found.status, found.text).toBe(200);
+    expect(found.body.total).toBe(1);
+    expect(found.body.items).toHaveLength(1);
+    expect(found.body.items[0]).toMatchObject({ phone: '13900000099', name: '测试', role: 'villager', regionCode: '130631202206' });
+
+    const created = await login(demo.port, '13900000099', createdPassword);
+    expect(created.status, created.text).toBe(200);
+
+    await stopCleanly(again, demo);
+  }, STEP_TIMEOUT);
+
+  it('refuses SHUXIANG_DEMO=false on a data folder holding demo data', async () => {
+    const refused = runCli(['start'], envOf({ ...demo, demo: false }));
+    const { code } = await waitExit(refused, 90_000);
+    expect(code, describeChild(refused)).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(refused.stderr).toMatch(/demo data/i);
+    expect(refused.stderr).toContain('SHUXIANG_DEMO=false');
+    // It never served, and it left nothing running or locked.
+    expect(refused.stdout).not.toContain('is running');
+    expect(existsSync(lockFile(demo.dataDir))).toBe(false);
+    expect(existsSync(postmasterPid(demo.dataDir))).toBe(false);
+    expect(await isPortFree(demo.pgPort)).toBe(true);
+    expect(await isPortFree(demo.port)).toBe(true);
+  }, STEP_TIMEOUT);
+
+  it('production mode: no demo, regions import + admin create via the CLI, first login must change the password', async () => {
+    const prod: ServerEnv = { dataDir: makeTempDir('shuxiang-e2e-prod-'), port: await freePort(), pgPort: await freePort(), demo: false };
+
+    const empty = await startServer(prod);
+    expect(empty.stdout).not.toContain(TOWNSHIP_STAFF);
+    expect(empty.stdout).not.toContain(DEMO_PASSWORD);
+    const demoLogin = await login(prod.port, TOWNSHIP_STAFF, DEMO_PASSWORD);
+    expect(demoLogin.status, demoLogin.text).toBe(401);
+    expect(demoLogin.body.code).toBe('INVALID_CREDENTIALS');
+    await stopCleanly(empty, prod);
+
+    const geojson = path.join(prod.dataDir, 'county.geojson');
+    writeFileSync(
+      geojson,
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [{ type: 'Feature', properties: { code: '990001', name: '测试县', level: 'county', parentCode: null }, geometry: null }],
+      }),
+    );
+    const imported = runCli(['regions', 'import', geojson], envOf(prod));
+    expect((await waitExit(imported, 90_000)).code, describeChild(imported)).toBe(0);
+    expect(imported.stdout).toContain('Imported: 1 created, 0 updated.');
+
+    const admin = runCli(['admin', 'create', '--phone', '13900000001', '--name', '管理员'], envOf(prod));
+    expect((await waitExit(admin, 90_000)).code, describeChild(admin)).toBe(0);
+    expect(admin.stdout).toContain('Administrator 管理员 (13900000001) created for 测试县.');
+    const oneTime = /One-time password[^:]*:\s*(\S+)/.exec(admin.stdout)?.[1];
+    expect(oneTime, describeChild(admin)).toBeTruthy();
+    expect(existsSync(lockFile(prod.dataDir))).toBe(false); // the CLI commands released the folder
+
+    const server = await startServer(prod);
+    const firstLogin = await login(prod.port, '13900000001', oneTime!);
+    expect(firstLogin.status, firstLogin.text).toBe(200);
+    expect(firstLogin.body.user).toMatchObject({ phone: '13900000001', role: 'admin', regionCode: '990001', mustChangePassword: true });
+    const token = firstLogin.body.token as string;
+
+    const blocked = await request(prod.port, 'GET', '/api/regions', { token });
+    expect(blocked.status, blocked.text).toBe(403);
+    expect(blocked.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
+
+    const changed = await request(prod.port, 'POST', '/api/auth/password', {
+      token,
+      body: { currentPassword: oneTime, newPassword: 'a-new-password-1' },
+    });
+    expect(changed.status, changed.text).toBe(204);
+
+    const regions = await request(prod.port, 'GET', '/api/regions', { token });
+    expect(regions.status, regions.text).toBe(200);
+    expect(regions.body.items.map((r: { code: string }) => r.code)).toEqual(['990001']);
+    expect(regions.body.items[0]).toMatchObject({ name: '测试县', level: 'county', parentCode: null });
+
+    expect((await login(prod.port, '13900000001', oneTime!)).status).toBe(401);
+    expect((await login(prod.port, '13900000001', 'a-new-password-1')).status).toBe(200);
+
+    await stopCleanly(server, prod);
+  }, STEP_TIMEOUT);
+
+  it('exits non-zero naming the variable when a config value is bad (PORT=abc), touching nothing', async () => {
+    const dataDir = path.join(makeTempDir('shuxiang-e2e-badcfg-'), 'data');
+    const bad = runCli(['start'], { SHUXIANG_DATA_DIR: dataDir, PORT: 'abc', EMBEDDED_PG_PORT: String(await freePort()) });
+    const { code } = await waitExit(bad, 60_000);
+    expect(code, describeChild(bad)).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(bad.stderr).toContain('Invalid configuration');
+    expect(bad.stderr).toMatch(/PORT="abc"/);
+    expect(bad.stderr).not.toMatch(/EMBEDDED_PG_PORT=/);
+    expect(existsSync(dataDir)).toBe(false);
+  }, STEP_TIMEOUT);
+});
