@@ -9,6 +9,7 @@ import { lockDataDir } from './platform/data-dir-lock.js';
 import { createDb, type Db } from './platform/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './platform/db/embedded-postgres.js';
 import { migrateToLatest } from './platform/db/migrator.js';
+import type { App } from './platform/http/app.js';
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel, base: { service: 'shuxiang' } });
@@ -67,44 +68,32 @@ function banner(config: Config, seeded: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
+class StartupInterrupted extends Error {}
+
 /** `shuxiang start`: database → migrations → demo seed → HTTP; stops cleanly on SIGINT/SIGTERM. */
 export async function startPlatform(config: Config): Promise<void> {
   const logger = createLogger(config);
   const started = Date.now();
-  const database = await openDatabase(config, logger);
-  const services = createServices(database.db, config, systemClock);
-
-  let seeded = false;
-  if (config.demo) {
-    seeded = await seedDemo(services, systemClock.now());
-  } else if (await hasDemoData(services.meta)) {
-    await database.close();
-    throw new Error(
-      'This database holds the demo data and its published passwords; SHUXIANG_DEMO=false refuses to serve it. ' +
-        'Use a fresh SHUXIANG_DATA_DIR (or database) for production. / 该数据库含演示数据，生产模式拒绝启动。',
-    );
-  } else if ((await services.accounts.countUsers()) === 0) {
-    logger.warn('no accounts yet: create the first administrator with `npm run shuxiang -- admin create --phone … --name …`');
-  }
-
-  const app = await buildApp({ db: database.db, config, logger, services });
-  await app.listen({ port: config.http.port, host: config.http.host });
-  logger.info({ ms: Date.now() - started }, 'ready');
-  process.stdout.write(banner(config, seeded));
-
+  let database: DatabaseHandle | undefined;
+  let app: App | undefined;
   let stopping = false;
+
+  // Registered before anything opens, so a signal during start-up also closes what is open so far.
+  let starting = true;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Mid-start: the start-up path sees `stopping` at its next step and closes what it opened.
+    if (starting) return;
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
     }, config.shutdownGraceSeconds * 1000);
     force.unref();
     try {
-      await app.close();
-      await database.close();
+      await app?.close();
+      await database?.close();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {
@@ -114,4 +103,39 @@ export async function startPlatform(config: Config): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  let seeded = false;
+  try {
+    database = await openDatabase(config, logger);
+    if (stopping) throw new StartupInterrupted();
+    const services = createServices(database.db, config, systemClock);
+    if (config.demo) {
+      seeded = await seedDemo(services, systemClock.now());
+    } else if (await hasDemoData(services.meta)) {
+      throw new Error(
+        'This database holds the demo data and its published passwords; SHUXIANG_DEMO=false refuses to serve it. ' +
+          'Use a fresh SHUXIANG_DATA_DIR (or database) for production. / 该数据库含演示数据，生产模式拒绝启动。',
+      );
+    } else if ((await services.accounts.countUsers()) === 0) {
+      logger.warn('no accounts yet: create the first administrator with `npm run shuxiang -- admin create --phone … --name …`');
+    }
+    if (stopping) throw new StartupInterrupted();
+    app = await buildApp({ db: database.db, config, logger, services });
+    await app.listen({ port: config.http.port, host: config.http.host });
+    starting = false;
+  } catch (error) {
+    stopping = true;
+    await app?.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
+    if (error instanceof StartupInterrupted) {
+      logger.info('stopped during start-up');
+      process.exit(0);
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${config.http.port} is in use; set PORT to another port. / 端口 ${config.http.port} 已被占用。`);
+    }
+    throw error;
+  }
+  logger.info({ ms: Date.now() - started }, 'ready');
+  process.stdout.write(banner(config, seeded));
 }

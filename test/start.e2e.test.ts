@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 /**
  * End-to-end: the real `shuxiang` CLI as a child process, with its own embedded PostgreSQL in a
@@ -278,8 +278,8 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-afterAll(async () => {
-  // Our CLI children first (SIGTERM, then SIGKILL), then any PostgreSQL one of them left behind.
+/** Ends every CLI child still running: SIGTERM, then SIGKILL after 15 s. */
+async function terminateChildren(): Promise<void> {
   for (const c of children) {
     if (c.exit) continue;
     c.proc.kill('SIGTERM');
@@ -289,6 +289,17 @@ afterAll(async () => {
       await Promise.race([c.exited, sleep(5_000)]);
     }
   }
+}
+
+// A failed step may leave its server running (and the data folder locked): end it, so the next
+// steps fail, or pass, on their own merits rather than on a leftover.
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail') await terminateChildren();
+}, 60_000);
+
+afterAll(async () => {
+  // Our CLI children first, then any PostgreSQL one of them left behind.
+  await terminateChildren();
   for (const dir of tempDirs) {
     const pidFile = postmasterPid(dir);
     if (!existsSync(pidFile)) continue;
