@@ -1,4 +1,5 @@
-import type { Logger } from 'pino';
+import { randomBytes } from 'node:crypto';
+import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
 import { authRoutes, usersRoutes } from './modules/accounts/accounts.routes.js';
@@ -7,25 +8,65 @@ import { UsersRepository } from './modules/accounts/users.repository.js';
 import { AuditRepository } from './modules/audit/audit.repository.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { AuditService } from './modules/audit/audit.service.js';
+import { CalendarRepository } from './modules/calendar/calendar.repository.js';
+import { calendarRoutes } from './modules/calendar/calendar.routes.js';
+import { CalendarService } from './modules/calendar/calendar.service.js';
+import { CategoriesRepository, CategoriesService } from './modules/cases/case-categories.js';
+import { CasesRepository } from './modules/cases/cases.repository.js';
+import { caseCategoriesRoutes, casesRoutes } from './modules/cases/cases.routes.js';
+import { type CaseEvents, type CasePhotos, CasesService } from './modules/cases/cases.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { NotificationsRepository } from './modules/notifications/notifications.repository.js';
+import { Open311KeysRepository } from './modules/open311/open311-keys.repository.js';
+import { open311Routes } from './modules/open311/open311.routes.js';
+import { Open311Service } from './modules/open311/open311.service.js';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
+import { NotificationsService } from './modules/notifications/notifications.service.js';
+import { PhotosRepository } from './modules/photos/photos.repository.js';
+import { photosRoutes } from './modules/photos/photos.routes.js';
+import { defaultPhotoSettings, PhotosService } from './modules/photos/photos.service.js';
 import { RegionsRepository } from './modules/regions/regions.repository.js';
 import { regionsRoutes } from './modules/regions/regions.routes.js';
 import { RegionsService } from './modules/regions/regions.service.js';
+import { createBlobStore } from './platform/blobs/create-blob-store.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { Db } from './platform/db/database.js';
 import { MetaRepository } from './platform/db/meta.repository.js';
+import { EventBus } from './platform/events.js';
 import { type App, createHttpServer, registerOpenApi } from './platform/http/app.js';
 import { authPlugin } from './platform/http/auth.js';
+import { registerWebApps } from './platform/http/web-apps.js';
+import { JobQueue } from './platform/jobs/job-queue.js';
+import { UrlSigner } from './platform/signing.js';
+import { LoggingSmsProvider, SmsOutbox } from './platform/sms/sms-outbox.js';
 
 export interface Services {
   regions: RegionsService;
   accounts: AccountsService;
   audit: AuditService;
   meta: MetaRepository;
+  photos: PhotosService;
+  calendar: CalendarService;
+  notifications: NotificationsService;
+  categories: CategoriesService;
+  cases: CasesService;
+  jobs: JobQueue;
+  sms: SmsOutbox;
+  events: EventBus<CaseEvents>;
+  open311: Open311Service;
 }
 
-/** Wires repositories into services. No I/O happens here. */
-export function createServices(db: Db, config: Config, clock: Clock = systemClock): Services {
+/**
+ * Wires repositories into services. No I/O happens here. `secret` signs photo URLs: main.ts passes
+ * the persistent one; without it (CLI commands) a random one serves this process only.
+ */
+export function createServices(
+  db: Db,
+  config: Config,
+  clock: Clock = systemClock,
+  secret: Buffer = randomBytes(32),
+  logger: Logger = pino({ level: 'silent' }),
+): Services {
   const audit = new AuditService(new AuditRepository(db), clock);
   const regionsRepository = new RegionsRepository(db);
   const regions = new RegionsService(db, regionsRepository, audit, clock);
@@ -39,7 +80,40 @@ export function createServices(db: Db, config: Config, clock: Clock = systemCloc
     clock,
     config.auth,
   );
-  return { regions, accounts, audit, meta: new MetaRepository(db) };
+  const photos = new PhotosService(db, new PhotosRepository(db), createBlobStore(config.blobs), new UrlSigner(secret, clock), clock, {
+    ...defaultPhotoSettings,
+    maxBytes: config.photos.maxBytes,
+  });
+  const calendar = new CalendarService(db, new CalendarRepository(db), audit, clock, config.workingHours);
+  const notifications = new NotificationsService(new NotificationsRepository(db), clock);
+  const categoriesRepository = new CategoriesRepository(db);
+  const categories = new CategoriesService(db, categoriesRepository, audit, clock);
+  const jobs = new JobQueue(db, clock, logger);
+  const sms = new SmsOutbox(db, new LoggingSmsProvider(logger), clock);
+  const events = new EventBus<CaseEvents>(logger);
+  const casePhotos: CasePhotos = {
+    attach: (tx, input) => photos.attach(tx, input),
+    exifLocation: (ids, ownerId) => photos.exifLocation(ids, ownerId),
+    listForCase: async (caseId) =>
+      (await photos.listForCase(caseId)).map((p) => ({ id: p.id, kind: p.kind, url: p.url, thumbUrl: p.thumbUrl, width: p.width, height: p.height })),
+  };
+  const cases = new CasesService({
+    db,
+    repository: new CasesRepository(db),
+    categories: categoriesRepository,
+    regions,
+    accounts,
+    notifications,
+    sms,
+    calendar,
+    jobs,
+    photos: casePhotos,
+    events,
+    clock,
+    logger,
+  });
+  const open311 = new Open311Service({ db, keys: new Open311KeysRepository(db), categories: categoriesRepository, cases, regions, audit, clock });
+  return { regions, accounts, audit, meta: new MetaRepository(db), photos, calendar, notifications, categories, cases, jobs, sms, events, open311 };
 }
 
 /** The HTTP application with every module's routes; used by `start` and by the API tests. */
@@ -53,6 +127,13 @@ export async function buildApp(deps: { db: Db; config: Config; logger: Logger; s
   usersRoutes(app, services.accounts);
   regionsRoutes(app, services.regions);
   auditRoutes(app, services.audit);
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/api/docs'));
+  photosRoutes(app, services.photos);
+  calendarRoutes(app, services.calendar);
+  notificationsRoutes(app, services.notifications);
+  caseCategoriesRoutes(app, services.categories);
+  casesRoutes(app, services.cases);
+  await open311Routes(app, services.open311);
+  const webApps = await registerWebApps(app);
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect(webApps.includes('h5') ? '/h5/' : '/api/docs'));
   return app;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parsePeriods } from './platform/working-time.js';
 
 /**
  * The one typed configuration. Read once at start-up from the environment, optionally layered
@@ -31,7 +32,30 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_PHONE: positiveInt.max(1000).default(5),
   LOGIN_MAX_ATTEMPTS_PER_IP: positiveInt.max(100000).default(50),
   SHUTDOWN_GRACE_SECONDS: positiveInt.max(600).default(10),
+  SHUXIANG_SECRET: z.string().min(32, 'must have at least 32 characters').optional(),
+  PHOTO_MAX_BYTES: positiveInt.max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s):// URL' }).optional(),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: booleanString.default(false),
+  WORKING_HOURS: z
+    .string()
+    .default('08:30-12:00,13:30-17:30')
+    .transform((value, ctx) => {
+      try {
+        return parsePeriods(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `must look like 08:30-12:00,13:30-17:30 (${(error as Error).message})` });
+        return z.NEVER;
+      }
+    }),
+  JOB_POLL_SECONDS: positiveInt.max(3600).default(5),
 });
+
+/** Variables whose values never appear in error messages. */
+const secretVariables = new Set(['SHUXIANG_SECRET', 'S3_SECRET_ACCESS_KEY']);
 
 export type EnvInput = Record<string, string | undefined>;
 
@@ -48,7 +72,26 @@ export interface Config {
     maxAttemptsPerIp: number;
   };
   shutdownGraceSeconds: number;
+  /** Signs expiring URLs; unset: main.ts keeps a random one in `<dataDir>/secret.key`. */
+  secret?: string;
+  /** Where photos and other files go: `<dataDir>/blobs`, or an S3-compatible bucket when S3_BUCKET is set. */
+  blobs: BlobsConfig;
+  photos: { maxBytes: number };
+  /** Working periods of a day in minutes after local midnight (Asia/Shanghai). */
+  workingHours: [number, number][];
+  jobPollSeconds: number;
 }
+
+export type BlobsConfig =
+  | { kind: 'local'; dir: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      endpoint?: string;
+      region: string;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+      forcePathStyle: boolean;
+    };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -99,10 +142,19 @@ export function loadConfig(env: EnvInput = process.env): Config {
   const result = envSchema.safeParse(merged);
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.')}=${JSON.stringify(merged[String(issue.path[0])])}: ${issue.message}`),
+      result.error.issues.map((issue) => {
+        const key = String(issue.path[0]);
+        const shown = secretVariables.has(key) ? '(hidden)' : JSON.stringify(merged[key]);
+        return `${issue.path.join('.')}=${shown}: ${issue.message}`;
+      }),
     );
   }
   const e = result.data;
+  const s3Problems = [
+    ...(e.S3_ENDPOINT && !e.S3_BUCKET ? ['S3_ENDPOINT: set S3_BUCKET too (S3 storage is used only when S3_BUCKET is set)'] : []),
+    ...(Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY) ? ['S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither'] : []),
+  ];
+  if (s3Problems.length > 0) throw new ConfigError(s3Problems);
   return {
     http: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY },
     dataDir: path.resolve(e.SHUXIANG_DATA_DIR),
@@ -116,5 +168,22 @@ export function loadConfig(env: EnvInput = process.env): Config {
       maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    workingHours: e.WORKING_HOURS,
+    jobPollSeconds: e.JOB_POLL_SECONDS,
+    secret: e.SHUXIANG_SECRET,
+    blobs: e.S3_BUCKET
+      ? {
+          kind: 's3',
+          bucket: e.S3_BUCKET,
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          credentials:
+            e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+              : undefined,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        }
+      : { kind: 'local', dir: path.join(path.resolve(e.SHUXIANG_DATA_DIR), 'blobs') },
+    photos: { maxBytes: e.PHOTO_MAX_BYTES },
   };
 }

@@ -9,7 +9,9 @@ import { lockDataDir } from './platform/data-dir-lock.js';
 import { createDb, type Db } from './platform/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './platform/db/embedded-postgres.js';
 import { migrateToLatest } from './platform/db/migrator.js';
+import { resolveSecret } from './platform/signing.js';
 import type { App } from './platform/http/app.js';
+import { type Poller, startPoller } from './platform/poller.js';
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel, base: { service: 'shuxiang' } });
@@ -76,6 +78,7 @@ export async function startPlatform(config: Config): Promise<void> {
   const started = Date.now();
   let database: DatabaseHandle | undefined;
   let app: App | undefined;
+  let pollers: Poller[] = [];
   let stopping = false;
 
   // Registered before anything opens, so a signal during start-up also closes what is open so far.
@@ -93,6 +96,7 @@ export async function startPlatform(config: Config): Promise<void> {
     force.unref();
     try {
       await app?.close();
+      await Promise.all(pollers.map((poller) => poller.stop()));
       await database?.close();
       logger.info('stopped');
       process.exit(0);
@@ -108,7 +112,7 @@ export async function startPlatform(config: Config): Promise<void> {
   try {
     database = await openDatabase(config, logger);
     if (stopping) throw new StartupInterrupted();
-    const services = createServices(database.db, config, systemClock);
+    const services = createServices(database.db, config, systemClock, resolveSecret(config), logger);
     if (config.demo) {
       seeded = await seedDemo(services, systemClock.now());
     } else if (await hasDemoData(services.meta)) {
@@ -122,6 +126,13 @@ export async function startPlatform(config: Config): Promise<void> {
     if (stopping) throw new StartupInterrupted();
     app = await buildApp({ db: database.db, config, logger, services });
     await app.listen({ port: config.http.port, host: config.http.host });
+    // Durable timers (case deadlines, escalation) and the SMS outbox.
+    pollers = [
+      startPoller('jobs', () => services.jobs.runDue(), config.jobPollSeconds * 1000, logger),
+      startPoller('sms', () => services.sms.dispatch(), config.jobPollSeconds * 1000, logger),
+      // Photos uploaded but never attached to a report are removed after a day.
+      startPoller('photos', () => services.photos.purgeUnattached(new Date(Date.now() - 86_400_000)), 3_600_000, logger),
+    ];
     starting = false;
   } catch (error) {
     stopping = true;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/modules/accounts/roles.js';
+import { makeJpeg } from './support/images.js';
+import { photosForm } from './support/multipart.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -36,6 +38,9 @@ interface Fixture {
   homeVillagerId: string;
   homeGridCentre: [number, number];
   neighbourGridCentre: [number, number];
+  jpeg: Buffer;
+  /** Uploaded by the home villager; its signed URLs. */
+  villagerPhoto: { id: string; url: string; thumbUrl: string };
 }
 
 interface Case {
@@ -43,7 +48,11 @@ interface Case {
   method: 'GET' | 'POST' | 'PATCH';
   url: (f: Fixture) => string;
   body?: (role: Role, f: Fixture) => unknown;
+  /** A non-JSON body (multipart) with its headers, instead of `body`. */
+  raw?: (role: Role, f: Fixture) => { payload: Buffer; headers: Record<string, string> };
   expect: Expect;
+  /** Status without a token where it is not the usual 401 (signed URLs need no login). */
+  anonymous?: number;
 }
 
 let phoneSeq = 0;
@@ -119,6 +128,20 @@ const cases: Case[] = [
 
   // Audit trail: county and township staff only.
   { name: 'read the audit trail', method: 'GET', url: () => '/api/audit-events', expect: by(200, 200, 403, 403, 403, 403) },
+
+  // Photos: anyone signed in uploads; a photo is fetched only by a signed URL, which is the
+  // permission (it is handed out only with the case it belongs to), so the login does not matter.
+  { name: 'upload a photo', method: 'POST', url: () => '/api/photos', raw: (_role, f) => photosForm([{ name: 'a.jpg', data: f.jpeg }]), expect: all(201) },
+  { name: 'fetch a villager’s photo by its signed URL', method: 'GET', url: (f) => f.villagerPhoto.url, expect: all(200), anonymous: 200 },
+  { name: 'fetch a villager’s thumbnail by its signed URL', method: 'GET', url: (f) => f.villagerPhoto.thumbUrl, expect: all(200), anonymous: 200 },
+  { name: 'fetch a villager’s photo without a signature', method: 'GET', url: (f) => `/api/photos/${f.villagerPhoto.id}`, expect: all(403), anonymous: 403 },
+  {
+    name: 'fetch a villager’s thumbnail with the photo’s signature',
+    method: 'GET',
+    url: (f) => `/api/photos/${f.villagerPhoto.id}/thumb${f.villagerPhoto.url.slice(f.villagerPhoto.url.indexOf('?'))}`,
+    expect: all(403),
+    anonymous: 403,
+  },
 ];
 
 let t: TestApp;
@@ -155,7 +178,12 @@ beforeAll(async () => {
     return [grid.centre.lon, grid.centre.lat];
   };
   const villager = (await t.request({ method: 'GET', url: '/api/auth/me', token: tokens.villager })).json();
+  const jpeg = await makeJpeg();
+  const uploaded = await t.request({ method: 'POST', url: '/api/photos', token: tokens.villager, ...photosForm([{ name: 'p.jpg', data: jpeg }]) });
+  expect(uploaded.statusCode).toBe(201);
   fixture = {
+    jpeg,
+    villagerPhoto: uploaded.json().items[0],
     homeVillagerId: villager.user.id,
     neighbourUserId: await createUser({ phone: '13712340900', name: '东阳邱村民', role: 'villager', regionCode: NEIGHBOUR_VILLAGE }),
     otherTownshipUserId: await createUser({ phone: '13712340901', name: '固店镇干部', role: 'township_staff', regionCode: OTHER_TOWNSHIP }),
@@ -173,7 +201,7 @@ describe('access matrix', () => {
           method: c.method,
           url: c.url(fixture),
           token: tokens[role],
-          ...(c.method === 'GET' ? {} : { payload: (c.body?.(role, fixture) ?? {}) as object }),
+          ...(c.raw ? c.raw(role, fixture) : c.method === 'GET' ? {} : { payload: (c.body?.(role, fixture) ?? {}) as object }),
         });
         expect({ status: res.statusCode, body: res.statusCode >= 400 ? res.json().code : 'ok' }).toMatchObject({ status: c.expect[role] });
       });
@@ -183,7 +211,7 @@ describe('access matrix', () => {
   it('refuses every endpoint without a token', async () => {
     for (const c of cases) {
       const res = await t.request({ method: c.method, url: c.url(fixture), ...(c.method === 'GET' ? {} : { payload: {} }) });
-      expect([c.name, res.statusCode]).toEqual([c.name, c.method === 'GET' || res.statusCode === 401 ? 401 : 400]);
+      expect([c.name, res.statusCode]).toEqual([c.name, c.anonymous ?? (c.method === 'GET' || res.statusCode === 401 ? 401 : 400)]);
     }
   });
 });

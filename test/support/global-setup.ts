@@ -9,6 +9,7 @@ import { seedDemo } from '../../src/modules/demo/demo.seed.js';
 import { createDb } from '../../src/platform/db/database.js';
 import { loadEmbeddedPostgres } from '../../src/platform/db/embedded-postgres.js';
 import { migrateToLatest } from '../../src/platform/db/migrator.js';
+import { TEST_SECRET } from './test-secret.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -83,7 +84,7 @@ export default async function setup(project: TestProject) {
 
   await adminQuery(adminUrl, `CREATE DATABASE ${demoTemplate} TEMPLATE ${emptyTemplate}`);
   const demo = createDb(withDatabase(adminUrl, demoTemplate), 2);
-  await seedDemo(createServices(demo, config), new Date());
+  await seedDemo(createServices(demo, config, undefined, TEST_SECRET), new Date());
   await demo.destroy();
 
   project.provide('pgAdminUrl', adminUrl);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { buildApp, createServices, type Services } from '../../src/app.js';
@@ -7,6 +10,9 @@ import { type Clock, systemClock } from '../../src/platform/clock.js';
 import type { Db } from '../../src/platform/db/database.js';
 import type { App } from '../../src/platform/http/app.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
+import { TEST_SECRET } from './test-secret.js';
+
+export { TEST_SECRET };
 
 export interface TestApp {
   app: App;
@@ -24,8 +30,10 @@ export interface TestApp {
 /** The real app on its own fresh database, driven in-process through Fastify's inject. */
 export async function createTestApp(options: { demo?: boolean; clock?: Clock; env?: EnvInput } = {}): Promise<TestApp> {
   const database = await createTestDatabase({ demo: options.demo ?? true });
-  const config = loadConfig({ SHUXIANG_DEMO: 'true', LOG_LEVEL: 'silent', ...options.env });
-  const services = createServices(database.db, config, options.clock ?? systemClock);
+  // Blobs (photos) go to a folder of this app's own, removed on close.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'shuxiang-test-data-'));
+  const config = loadConfig({ SHUXIANG_DEMO: 'true', LOG_LEVEL: 'silent', SHUXIANG_DATA_DIR: dataDir, ...options.env });
+  const services = createServices(database.db, config, options.clock ?? systemClock, TEST_SECRET);
   const app = await buildApp({ db: database.db, config, logger: pino({ level: 'silent' }), services });
   await app.ready();
   const tokens = new Map<string, string>();
@@ -54,6 +62,7 @@ export async function createTestApp(options: { demo?: boolean; clock?: Clock; en
     async close() {
       await app.close();
       await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -179,6 +179,16 @@ export class AccountsService {
     return body.password ? { user } : { user, initialPassword };
   }
 
+  /** Whom to tell about work at a region: active users there with one of `roles`. */
+  contactsAt(regionCode: string, roles: Role[], db?: Db) {
+    return this.users.activeAt(regionCode, roles, db);
+  }
+
+  async contactOf(userId: string) {
+    const user = await this.users.findById(userId);
+    return user ? { id: user.id, name: user.name, phone: user.phone, role: user.role } : undefined;
+  }
+
   countUsers(): Promise<number> {
     return this.users.countAll();
   }

@@ -11,6 +11,12 @@ const permissions = {
   'users.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'users.write': ['admin', 'township_staff'],
   'audit.read': ['admin', 'township_staff'],
+  'calendar.write': ['admin'],
+  'categories.write': ['admin'],
+  'cases.handle': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
+  'cases.evaluate': ['admin', 'township_staff', 'branch_secretary'],
+  'open311.keys': ['admin', 'township_staff'],
+  'sms.read': ['admin', 'township_staff'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -77,6 +77,18 @@ export class UsersRepository {
     await db.updateTable('users').set(changes).where('id', '=', id).execute();
   }
 
+  /** Active users with one of `roles` whose region is exactly `regionCode`. */
+  async activeAt(regionCode: string, roles: Role[], db: Db = this.db) {
+    if (roles.length === 0) return [];
+    return db
+      .selectFrom('users')
+      .select(['id', 'name', 'phone', 'role'])
+      .where('region_code', '=', regionCode)
+      .where('role', 'in', roles)
+      .where('disabled_at', 'is', null)
+      .execute();
+  }
+
   async countAll(): Promise<number> {
     const row = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return row.n;

@@ -20,6 +20,13 @@ import {
   type UpdateRegionBody,
 } from './regions.schema.js';
 
+export interface Place {
+  region: { code: string; level: RegionRow['level']; path: string };
+  grid: { code: string; name: string; path: string } | null;
+  village: { code: string; name: string; path: string } | null;
+  township: { code: string; name: string; path: string } | null;
+}
+
 export function toSummary(row: RegionSummaryRow): RegionSummary {
   return {
     code: row.code,
@@ -108,6 +115,30 @@ export class RegionsService {
       village: village ? toSummary(village) : null,
       township: township ? toSummary(township) : null,
     };
+  }
+
+  /**
+   * Where a place is, for routing reports: the grid holding the point (smallest if several), its
+   * village and township. Unscoped: a villager may report a problem outside their own village.
+   */
+  async placeAt(lon: number, lat: number): Promise<Place | undefined> {
+    const everywhere: Scope = { regionCode: '', path: '/' };
+    const hits = (await this.repository.gridCandidatesAt(everywhere, lon, lat))
+      .filter((row) => row.boundary && containsPoint(row.boundary as AreaGeometry, [lon, lat]))
+      .sort((a, b) => (a.area_km2 ?? Infinity) - (b.area_km2 ?? Infinity));
+    return hits[0] ? this.placeOf(hits[0].code) : undefined;
+  }
+
+  /** The grid, village and township a region code lies in (each null above the region's level). */
+  async placeOf(code: string): Promise<Place | undefined> {
+    const region = await this.repository.findByCode(code);
+    if (!region) return undefined;
+    const chain = await this.repository.findByCodes(region.path.split('/').filter(Boolean));
+    const at = (level: RegionRow['level']) => {
+      const row = chain.find((r) => r.level === level);
+      return row ? { code: row.code, name: row.name, path: row.path } : null;
+    };
+    return { region: { code: region.code, level: region.level, path: region.path }, grid: at('grid'), village: at('village'), township: at('township') };
   }
 
   async update(actor: Actor, code: string, body: UpdateRegionBody, meta: RequestMeta): Promise<RegionDetail> {

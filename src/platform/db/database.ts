@@ -6,6 +6,10 @@ export type Db = Kysely<Database>;
 
 // bigint (int8) columns such as counts come back as strings by default; our counts fit in a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+// numeric columns hold hours and points here, well inside double precision.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+// A calendar date is a local date, not an instant: keep 'YYYY-MM-DD' instead of a Date at UTC midnight.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export function createDb(connectionString: string, poolSize = 10): Db {
   const pool = new pg.Pool({ connectionString, max: poolSize });

@@ -87,6 +87,174 @@ export interface PlatformMetaTable {
   updated_at: Generated<Timestamp>;
 }
 
+export interface JobsTable {
+  id: Generated<string>;
+  kind: string;
+  run_at: Date;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  dedupe_key: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  done_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface CalendarOverridesTable {
+  date: ColumnType<string, string, string>;
+  is_workday: boolean;
+  name: string;
+  updated_at: Generated<Date>;
+}
+
+export interface CaseCategoriesTable {
+  code: string;
+  name: string;
+  name_en: string;
+  description: Generated<string>;
+  accept_hours: ColumnType<number, number, number>;
+  resolve_hours: ColumnType<number, number, number>;
+  allow_anonymous: Generated<boolean>;
+  is_public: Generated<boolean>;
+  report_points: Generated<number>;
+  handler_points: Generated<number>;
+  sort_order: Generated<number>;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type CaseState = 'submitted' | 'accepted' | 'resolved' | 'closed' | 'rejected';
+export type CaseLevel = 'grid' | 'village' | 'township';
+export type CaseSource = 'app' | 'open311' | 'console' | 'alarm';
+
+export interface CasesTable {
+  id: string;
+  number: string;
+  category_code: string;
+  state: CaseState;
+  level: CaseLevel;
+  description: string;
+  address: string | null;
+  lon: number | null;
+  lat: number | null;
+  region_path: string;
+  township_code: string | null;
+  village_code: string | null;
+  grid_code: string | null;
+  village_name: string | null;
+  grid_name: string | null;
+  source: CaseSource;
+  reporter_id: string | null;
+  reporter_name: string | null;
+  reporter_phone: string | null;
+  anonymous: Generated<boolean>;
+  sms_opt_in: Generated<boolean>;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  resolver_id: string | null;
+  evaluator_id: string | null;
+  duplicate_of: string | null;
+  support_count: Generated<number>;
+  dispute_count: Generated<number>;
+  return_count: Generated<number>;
+  escalation_count: Generated<number>;
+  accept_due_at: Date | null;
+  resolve_due_at: Date | null;
+  accepted_at: Date | null;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  rejected_at: Date | null;
+  resolution_note: string | null;
+  reject_reason: string | null;
+  evaluation_comment: string | null;
+  rating: number | null;
+  rating_comment: string | null;
+  rated_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  version: Generated<number>;
+}
+
+export interface CaseEventsTable {
+  id: Generated<string>;
+  case_id: string;
+  at: Date;
+  type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  from_state: string | null;
+  to_state: string | null;
+  from_level: string | null;
+  to_level: string | null;
+  note: string | null;
+  photo_ids: ColumnType<string[], string[] | undefined, string[]>;
+  automatic: Generated<boolean>;
+}
+
+export interface CaseSupportsTable {
+  case_id: string;
+  user_id: string;
+  created_at: Date;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  user_id: string;
+  kind: string;
+  title: string;
+  body: string;
+  case_id: string | null;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+export interface SmsOutboxTable {
+  id: Generated<string>;
+  phone: string;
+  body: string;
+  region_path: string;
+  reference: string | null;
+  status: Generated<'queued' | 'sent' | 'failed'>;
+  provider: string | null;
+  error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export interface Open311KeysTable {
+  id: Generated<string>;
+  key_hash: string;
+  name: string;
+  region_code: string;
+  created_by: string | null;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export type PhotoKind = 'report' | 'resolution';
+
+export interface PhotosTable {
+  id: Generated<string>;
+  owner_id: string;
+  /** The uploader's scope path at upload time. */
+  region_path: string;
+  /** The case it belongs to (no foreign key: the cases module owns that table); null until attached. */
+  case_id: string | null;
+  kind: PhotoKind | null;
+  content_type: string;
+  bytes: number;
+  width: number;
+  height: number;
+  blob_key: string;
+  thumb_key: string;
+  exif_lat: number | null;
+  exif_lon: number | null;
+  exif_taken_at: Timestamp | null;
+  created_at: Timestamp;
+  attached_at: Timestamp | null;
+}
+
 export interface Database {
   regions: RegionsTable;
   users: UsersTable;
@@ -94,6 +262,16 @@ export interface Database {
   login_attempts: LoginAttemptsTable;
   audit_events: AuditEventsTable;
   platform_meta: PlatformMetaTable;
+  photos: PhotosTable;
+  jobs: JobsTable;
+  calendar_overrides: CalendarOverridesTable;
+  case_categories: CaseCategoriesTable;
+  cases: CasesTable;
+  case_events: CaseEventsTable;
+  case_supports: CaseSupportsTable;
+  notifications: NotificationsTable;
+  sms_outbox: SmsOutboxTable;
+  open311_keys: Open311KeysTable;
 }
 
 export type RegionRow = Selectable<RegionsTable>;
@@ -102,3 +280,5 @@ export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type PhotoRow = Selectable<PhotosTable>;
+export type NewPhotoRow = Insertable<PhotosTable>;

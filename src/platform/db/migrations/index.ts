@@ -1,5 +1,8 @@
 import type { Migration } from 'kysely';
 import * as createFoundation from './20261127090000-create-foundation.js';
+import * as createPhotos from './20261127100000-create-photos.js';
+import * as createCases from './20261127110000-create-cases.js';
+import * as seedCaseCategories from './20261127110100-seed-case-categories.js';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so they load the same
@@ -7,4 +10,7 @@ import * as createFoundation from './20261127090000-create-foundation.js';
  */
 export const migrations: Record<string, Migration> = {
   '20261127090000-create-foundation': createFoundation,
+  '20261127100000-create-photos': createPhotos,
+  '20261127110000-create-cases': createCases,
+  '20261127110100-seed-case-categories': seedCaseCategories,
 };

@@ -1,0 +1,76 @@
+import type { Db } from '../../platform/db/database.js';
+import type { NewPhotoRow, PhotoKind, PhotoRow } from '../../platform/db/schema.js';
+
+export type AttachCandidate = Pick<PhotoRow, 'id' | 'owner_id' | 'case_id' | 'kind'>;
+
+export class PhotosRepository {
+  constructor(private readonly db: Db) {}
+
+  async insertMany(rows: NewPhotoRow[], db: Db = this.db): Promise<PhotoRow[]> {
+    if (rows.length === 0) return [];
+    return db.insertInto('photos').values(rows).returningAll().execute();
+  }
+
+  /** Unscoped: callers either hold a valid signed URL for the id or check the case first. */
+  async findById(id: string): Promise<PhotoRow | undefined> {
+    return this.db.selectFrom('photos').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Locks the rows until the transaction ends, so two cases cannot both claim a photo. */
+  async lockForAttach(tx: Db, ids: string[]): Promise<AttachCandidate[]> {
+    if (ids.length === 0) return [];
+    return tx.selectFrom('photos').select(['id', 'owner_id', 'case_id', 'kind']).where('id', 'in', ids).forUpdate().execute();
+  }
+
+  async attach(tx: Db, ids: string[], caseId: string, kind: PhotoKind, at: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await tx
+      .updateTable('photos')
+      .set({ case_id: caseId, kind, attached_at: at })
+      .where('id', 'in', ids)
+      .where('case_id', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async listForCase(caseId: string, kind?: PhotoKind): Promise<PhotoRow[]> {
+    let query = this.db.selectFrom('photos').selectAll().where('case_id', '=', caseId);
+    if (kind) query = query.where('kind', '=', kind);
+    return query.orderBy('attached_at').orderBy('created_at').orderBy('id').execute();
+  }
+
+  async countUploadedSince(ownerId: string, since: Date): Promise<number> {
+    const row = await this.db
+      .selectFrom('photos')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owner_id', '=', ownerId)
+      .where('case_id', 'is', null)
+      .where('created_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  /** Deletes unattached photos created before the cutoff; returns their blob keys. */
+  async deleteUnattachedBefore(cutoff: Date, limit: number): Promise<Pick<PhotoRow, 'id' | 'blob_key' | 'thumb_key'>[]> {
+    return this.db
+      .deleteFrom('photos')
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('photos').select('id').where('case_id', 'is', null).where('created_at', '<', cutoff).orderBy('created_at').limit(limit),
+      )
+      // Re-checked on the locked row: a photo attached meanwhile is kept.
+      .where('case_id', 'is', null)
+      .returning(['id', 'blob_key', 'thumb_key'])
+      .execute();
+  }
+  /** GPS positions recorded in the EXIF of these photos of the owner, in the order asked. */
+  async exifPositions(ids: string[], ownerId: string): Promise<{ id: string; exif_lat: number | null; exif_lon: number | null }[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('photos')
+      .select(['id', 'exif_lat', 'exif_lon'])
+      .where('id', 'in', ids)
+      .where('owner_id', '=', ownerId)
+      .execute();
+    return ids.flatMap((id) => rows.filter((row) => row.id === id));
+  }
+}

@@ -1,0 +1,1 @@
+import"./http-CCwqc5G8.js";import"./cell-BUE_o8Bk.js";

@@ -1,0 +1,15 @@
+import type { z } from 'zod';
+import type { loginResult, meResult } from '@server/modules/accounts/accounts.schema';
+import { http } from '@/shared/http';
+
+/** Types come straight from the server's zod schemas, so a change there fails `npm run typecheck` here. */
+export type LoginResult = z.infer<typeof loginResult>;
+export type Me = z.infer<typeof meResult>;
+
+export const authApi = {
+  login: (phone: string, password: string) => http.post<LoginResult>('/api/auth/login', { phone, password }),
+  logout: () => http.post<void>('/api/auth/logout', undefined, { silent: true }),
+  me: () => http.get<Me>('/api/auth/me'),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    http.post<void>('/api/auth/password', { currentPassword, newPassword }),
+};

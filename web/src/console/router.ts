@@ -1,0 +1,51 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { tokenStore } from '@/shared/http';
+import { hasPermission, loadMe, me } from '@/shared/session';
+
+/** Console routes, one group per domain; `meta.permission` hides what the role may not use. */
+const authRoutes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+  { path: '/password', name: 'password', component: () => import('./views/PasswordView.vue') },
+];
+
+const caseRoutes: RouteRecordRaw[] = [
+  { path: 'cases', name: 'cases', component: () => import('./views/CasesView.vue') },
+  { path: 'cases/:id', name: 'case', component: () => import('./views/CaseDetailView.vue'), props: true },
+  { path: 'categories', name: 'categories', component: () => import('./views/CategoriesView.vue') },
+];
+
+const regionRoutes: RouteRecordRaw[] = [{ path: 'regions', name: 'regions', component: () => import('./views/RegionsView.vue') }];
+
+const userRoutes: RouteRecordRaw[] = [
+  { path: 'users', name: 'users', component: () => import('./views/UsersView.vue'), meta: { permission: 'users.read' } },
+];
+
+const auditRoutes: RouteRecordRaw[] = [
+  { path: 'audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { permission: 'audit.read' } },
+];
+
+const routes: RouteRecordRaw[] = [
+  ...authRoutes,
+  {
+    path: '/',
+    component: () => import('./views/ConsoleLayout.vue'),
+    children: [
+      { path: '', name: 'home', component: () => import('./views/HomeView.vue') },
+      ...caseRoutes,
+      ...regionRoutes,
+      ...userRoutes,
+      ...auditRoutes,
+    ],
+  },
+  { path: '/:rest(.*)*', redirect: { name: 'home' } },
+];
+
+export const router = createRouter({ history: createWebHistory(import.meta.env.BASE_URL), routes });
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true;
+  if (!tokenStore.get() || !(await loadMe())) return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+  if (me.value?.user.mustChangePassword && to.name !== 'password') return { name: 'password' };
+  if (to.meta.permission && !hasPermission(to.meta.permission)) return { name: 'home' };
+  return true;
+});

@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
+import Components from 'unplugin-vue-components/vite';
+import { ElementPlusResolver, VantResolver } from 'unplugin-vue-components/resolvers';
+import { defineConfig, type UserConfig } from 'vite';
+
+/**
+ * Two apps, built one at a time by mode: `vite build -c web/vite.config.ts --mode h5` (Vant, phones,
+ * served at /h5/) and `--mode console` (Element Plus, desktops, served at /console/). Each gets its own
+ * base and output folder so Fastify can serve each under its own prefix with its own SPA fallback.
+ * Dev: `vite -c web/vite.config.ts --mode h5` proxies /api to a platform on localhost:8080.
+ */
+export const apps = ['h5', 'console'] as const;
+export type WebApp = (typeof apps)[number];
+
+const webRoot = fileURLToPath(new URL('.', import.meta.url));
+
+export function webConfig(app: WebApp): UserConfig {
+  return {
+    root: fileURLToPath(new URL(`./${app}`, import.meta.url)),
+    base: `/${app}/`,
+    publicDir: false,
+    resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
+    plugins: [
+      vue(),
+      Components({
+        // Template components resolve on demand (with their styles); the d.ts is committed so that
+        // `npm run typecheck` knows them without a build.
+        dirs: [],
+        resolvers: app === 'h5' ? [VantResolver()] : [ElementPlusResolver({ importStyle: 'css' })],
+        dts: fileURLToPath(new URL(`./src/${app}/components.d.ts`, import.meta.url)),
+      }),
+    ],
+    build: {
+      outDir: fileURLToPath(new URL(`./dist/${app}`, import.meta.url)),
+      emptyOutDir: true,
+      target: 'es2020',
+      chunkSizeWarningLimit: 900,
+    },
+    server: {
+      fs: { allow: [webRoot, fileURLToPath(new URL('../node_modules', import.meta.url))] },
+      proxy: { '/api': process.env.SHUXIANG_API ?? 'http://localhost:8080' },
+    },
+    logLevel: 'warn',
+  };
+}
+
+export default defineConfig(({ mode }) => webConfig(mode === 'console' ? 'console' : 'h5'));
