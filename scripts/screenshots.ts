@@ -126,12 +126,22 @@ async function shot(page: Page, name: string, options: { fullPage?: boolean } = 
   process.stdout.write(`  ${file}\n`);
 }
 
+function watch(context: BrowserContext) {
+  context.on('page', (page) => {
+    page.on('pageerror', (error) => process.stderr.write(`  page error: ${error.message}\n`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') process.stderr.write(`  console: ${message.text()}\n`);
+    });
+  });
+  return context;
+}
+
 async function h5Context(browser: Browser) {
-  return browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  return watch(await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }));
 }
 
 async function consoleContext(browser: Browser) {
-  return browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  return watch(await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }));
 }
 
 async function main() {
@@ -194,8 +204,10 @@ async function main() {
       await context.setOffline(true);
       await page.evaluate(() => window.dispatchEvent(new Event('offline')));
       await page.getByTestId('report-submit').click();
+      await page.waitForTimeout(1500);
+      await shot(page, 'debug-offline');
+      await page.locator('.van-dialog__confirm').click();
       await page.waitForURL(/\/h5\/drafts/);
-      await page.locator('.van-dialog__confirm').click({ trial: false }).catch(() => undefined);
       await shot(page, 'h5-drafts');
       await context.setOffline(false);
       await page.evaluate(() => window.dispatchEvent(new Event('online')));

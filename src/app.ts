@@ -129,7 +129,7 @@ export async function buildApp(deps: { db: Db; config: Config; logger: Logger; s
   auditRoutes(app, services.audit);
   photosRoutes(app, services.photos);
   calendarRoutes(app, services.calendar);
-  notificationsRoutes(app, services.notifications);
+  notificationsRoutes(app, services.notifications, services.sms);
   caseCategoriesRoutes(app, services.categories);
   casesRoutes(app, services.cases);
   await open311Routes(app, services.open311);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/modules/accounts/roles.js';
 import { makeJpeg } from './support/images.js';
@@ -41,12 +42,19 @@ interface Fixture {
   jpeg: Buffer;
   /** Uploaded by the home villager; its signed URLs. */
   villagerPhoto: { id: string; url: string; thumbUrl: string };
+  /** Cases reported by the home villager in their own grid, by the neighbour village's grid worker there, and in 固店镇. */
+  homeCase: string;
+  neighbourCase: string;
+  otherTownshipCase: string;
+  /** One fresh case per role for the actions that change a case. */
+  homeCaseFor: Record<Role, string>;
+  neighbourCaseFor: Record<Role, string>;
 }
 
 interface Case {
   name: string;
-  method: 'GET' | 'POST' | 'PATCH';
-  url: (f: Fixture) => string;
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  url: (f: Fixture, role: Role) => string;
   body?: (role: Role, f: Fixture) => unknown;
   /** A non-JSON body (multipart) with its headers, instead of `body`. */
   raw?: (role: Role, f: Fixture) => { payload: Buffer; headers: Record<string, string> };
@@ -126,6 +134,37 @@ const cases: Case[] = [
   { name: 'rename a user in a neighbouring village', method: 'PATCH', url: (f) => `/api/users/${f.neighbourUserId}`, body: () => ({ name: '改名' }), expect: by(200, 200, 403, 403, 403, 403) },
   { name: 'reset a password in another township', method: 'POST', url: (f) => `/api/users/${f.otherTownshipUserId}/reset-password`, expect: by(200, 404, 403, 403, 403, 403) },
 
+  // Cases: the reporter, and the handlers of the case's region; nobody else learns it exists.
+  { name: 'list cases', method: 'GET', url: () => '/api/cases', expect: all(200) },
+  { name: 'read a case in own grid', method: 'GET', url: (f) => `/api/cases/${f.homeCase}`, expect: all(200) },
+  { name: 'read a case in a neighbouring village', method: 'GET', url: (f) => `/api/cases/${f.neighbourCase}`, expect: by(200, 200, 404, 404, 404, 404) },
+  { name: 'read a case in another township', method: 'GET', url: (f) => `/api/cases/${f.otherTownshipCase}`, expect: by(200, 404, 404, 404, 404, 404) },
+  { name: 'accept a case in own grid', method: 'POST', url: (f, role) => `/api/cases/${f.homeCaseFor[role]}/accept`, expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'accept a case in a neighbouring village', method: 'POST', url: (f, role) => `/api/cases/${f.neighbourCaseFor[role]}/accept`, expect: by(200, 200, 404, 404, 404, 404) },
+  { name: 'reject a case in a neighbouring village', method: 'POST', url: (f, role) => `/api/cases/${f.neighbourCaseFor[role]}/reject`, body: () => ({ reason: '无效' }), expect: by(200, 200, 404, 404, 404, 404) },
+  { name: 'escalate a case in another township', method: 'POST', url: (f) => `/api/cases/${f.otherTownshipCase}/escalate`, body: () => ({ reason: '越权' }), expect: by(200, 404, 404, 404, 404, 404) },
+  { name: 'comment on a case in own grid', method: 'POST', url: (f) => `/api/cases/${f.homeCase}/comments`, body: () => ({ text: '请尽快处理' }), expect: all(200) },
+  { name: 'nearby open cases', method: 'GET', url: (f) => `/api/cases/nearby?lon=${f.homeGridCentre[0]}&lat=${f.homeGridCentre[1]}`, expect: all(200) },
+  { name: 'case categories', method: 'GET', url: () => '/api/case-categories', expect: all(200) },
+  {
+    name: 'add a case category',
+    method: 'POST',
+    url: () => '/api/case-categories',
+    body: (role) => ({ code: `matrix_${roles.indexOf(role)}`, name: '测试类别', nameEn: 'Test', acceptHours: 4, resolveHours: 8 }),
+    expect: by(201, 403, 403, 403, 403, 403),
+  },
+  { name: 'my notifications', method: 'GET', url: () => '/api/notifications', expect: all(200) },
+  { name: 'set a holiday', method: 'PUT', url: () => '/api/calendar-overrides/2027-01-01', body: () => ({ isWorkday: false, name: '元旦' }), expect: by(200, 403, 403, 403, 403, 403) },
+  { name: 'Open311 keys', method: 'GET', url: () => '/api/open311/keys', expect: by(200, 200, 403, 403, 403, 403) },
+  {
+    name: 'issue an Open311 key in another township',
+    method: 'POST',
+    url: () => '/api/open311/keys',
+    body: () => ({ name: '外镇热线', regionCode: OTHER_TOWNSHIP }),
+    expect: by(201, 404, 403, 403, 403, 403),
+  },
+  { name: 'SMS outbox', method: 'GET', url: () => '/api/sms-outbox', expect: by(200, 200, 403, 403, 403, 403) },
+
   // Audit trail: county and township staff only.
   { name: 'read the audit trail', method: 'GET', url: () => '/api/audit-events', expect: by(200, 200, 403, 403, 403, 403) },
 
@@ -181,14 +220,35 @@ beforeAll(async () => {
   const jpeg = await makeJpeg();
   const uploaded = await t.request({ method: 'POST', url: '/api/photos', token: tokens.villager, ...photosForm([{ name: 'p.jpg', data: jpeg }]) });
   expect(uploaded.statusCode).toBe(201);
+  const newCase = async (token: string, body: object) => {
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/cases',
+      token,
+      payload: { id: randomUUID(), categoryCode: 'village_appearance', description: '矩阵测试', ...body },
+    });
+    expect(res.statusCode).toBe(201);
+    return res.json().id as string;
+  };
+  const homeGridCentre = await centre(HOME_GRID);
+  const neighbourGridCentre = await centre(`${NEIGHBOUR_VILLAGE}01`);
+  const neighbourWorker = await t.login('13800000006');
+  const home = () => newCase(tokens.villager, { location: { lon: homeGridCentre[0], lat: homeGridCentre[1] } });
+  const neighbour = () => newCase(neighbourWorker, { location: { lon: neighbourGridCentre[0], lat: neighbourGridCentre[1] } });
+  const perRole = async (make: () => Promise<string>) => Object.fromEntries(await Promise.all(roles.map(async (r) => [r, await make()]))) as Record<Role, string>;
   fixture = {
+    homeCase: await home(),
+    neighbourCase: await neighbour(),
+    otherTownshipCase: await newCase(tokens.admin, { villageCode: `${OTHER_TOWNSHIP}301` }),
+    homeCaseFor: await perRole(home),
+    neighbourCaseFor: await perRole(neighbour),
     jpeg,
     villagerPhoto: uploaded.json().items[0],
     homeVillagerId: villager.user.id,
     neighbourUserId: await createUser({ phone: '13712340900', name: '东阳邱村民', role: 'villager', regionCode: NEIGHBOUR_VILLAGE }),
     otherTownshipUserId: await createUser({ phone: '13712340901', name: '固店镇干部', role: 'township_staff', regionCode: OTHER_TOWNSHIP }),
-    homeGridCentre: await centre(HOME_GRID),
-    neighbourGridCentre: await centre(`${NEIGHBOUR_VILLAGE}01`),
+    homeGridCentre,
+    neighbourGridCentre,
   };
 });
 afterAll(async () => t.close());
@@ -199,7 +259,7 @@ describe('access matrix', () => {
       it.each(roles)(`as %s`, async (role) => {
         const res = await t.request({
           method: c.method,
-          url: c.url(fixture),
+          url: c.url(fixture, role),
           token: tokens[role],
           ...(c.raw ? c.raw(role, fixture) : c.method === 'GET' ? {} : { payload: (c.body?.(role, fixture) ?? {}) as object }),
         });
@@ -210,7 +270,7 @@ describe('access matrix', () => {
 
   it('refuses every endpoint without a token', async () => {
     for (const c of cases) {
-      const res = await t.request({ method: c.method, url: c.url(fixture), ...(c.method === 'GET' ? {} : { payload: {} }) });
+      const res = await t.request({ method: c.method, url: c.url(fixture, 'admin'), ...(c.method === 'GET' || c.method === 'DELETE' ? {} : { payload: {} }) });
       expect([c.name, res.statusCode]).toEqual([c.name, c.anonymous ?? (c.method === 'GET' || res.statusCode === 401 ? 401 : 400)]);
     }
   });

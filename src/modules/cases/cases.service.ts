@@ -23,7 +23,7 @@ import type { CaseDetail, CaseSummary, ListCasesQuery, PhotoRef, SubmitCaseBody 
 /** What the cases module needs from the photos module. */
 export interface CasePhotos {
   /** Attaches the owner's uploaded photos to the case in `tx`; idempotent for the same case and kind. */
-  attach(tx: Db, input: { photoIds: string[]; ownerId: string; caseId: string; kind: 'report' | 'resolution' }): Promise<void>;
+  attach(tx: Db, input: { photoIds: string[]; ownerId: string; caseId: string; kind: 'report' | 'resolution'; field?: string }): Promise<void>;
   /** The first GPS position found in the EXIF of these photos of the owner, if any. */
   exifLocation(photoIds: string[], ownerId: string): Promise<{ lon: number; lat: number } | null>;
   listForCase(caseId: string): Promise<(PhotoRef & { kind: string | null })[]>;
@@ -250,7 +250,7 @@ export class CasesService {
         localDate(now),
       );
       if (!inserted) return false;
-      if (reporter?.id) await this.deps.photos.attach(tx, { photoIds: input.photoIds, ownerId: reporter.id, caseId: id, kind: 'report' });
+      if (reporter?.id) await this.deps.photos.attach(tx, { photoIds: input.photoIds, ownerId: reporter.id, caseId: id, kind: 'report', field: 'body.photoIds' });
       await this.deps.repository.insertEvent(tx, {
         case_id: id,
         at: now,
@@ -330,7 +330,7 @@ export class CasesService {
     return this.transition(actor, id, 'resolve', meta, {
       retried: (c) => c.state === 'resolved' && c.resolver_id === actor.userId,
       apply: async (tx, c, now) => {
-        await this.deps.photos.attach(tx, { photoIds: body.photoIds, ownerId: actor.userId, caseId: c.id, kind: 'resolution' });
+        await this.deps.photos.attach(tx, { photoIds: body.photoIds, ownerId: actor.userId, caseId: c.id, kind: 'resolution', field: 'body.photoIds' });
         await this.deps.repository.update(tx, c.id, {
           state: 'resolved',
           resolver_id: actor.userId,

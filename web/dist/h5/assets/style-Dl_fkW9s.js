@@ -1,1 +1,0 @@
-import"./http-CCwqc5G8.js";import"./index-C7vhwC8d.js";
