@@ -114,7 +114,9 @@ async function seedCases(page: Page) {
 
 async function signIn(context: BrowserContext, app: 'h5' | 'console', phone: string) {
   const token = await login(phone);
-  await context.addInitScript((t) => localStorage.setItem('shuxiang.token', t), token);
+  await context.addInitScript((t) => {
+    if (location.protocol.startsWith('http')) localStorage.setItem('shuxiang.token', t);
+  }, token);
   return token;
 }
 
@@ -205,7 +207,6 @@ async function main() {
       await page.evaluate(() => window.dispatchEvent(new Event('offline')));
       await page.getByTestId('report-submit').click();
       await page.waitForTimeout(1500);
-      await shot(page, 'debug-offline');
       await page.locator('.van-dialog__confirm').click();
       await page.waitForURL(/\/h5\/drafts/);
       await shot(page, 'h5-drafts');
@@ -278,8 +279,8 @@ async function main() {
       await page.goto(`${base}/console/users`);
       await shot(page, 'console-users');
       await page.getByTestId('user-create').click();
-      await page.getByTestId('user-phone').locator('input').fill(`137${String(Date.now()).slice(-8)}`);
-      await page.getByTestId('user-name').locator('input').fill('李建国');
+      await page.getByTestId('user-phone').fill(`137${String(Date.now()).slice(-8)}`);
+      await page.getByTestId('user-name').fill('李建国');
       await page.getByTestId('user-role').click();
       await page.locator('.el-select-dropdown__item').filter({ hasText: '网格员' }).click();
       await page.getByTestId('user-region').click();

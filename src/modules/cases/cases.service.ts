@@ -35,6 +35,19 @@ const CADRES: Role[] = ['village_cadre', 'branch_secretary'];
 
 type Phase = 'accept' | 'resolve';
 export const DEADLINE_JOB = 'case.deadline';
+/** Scheduled in the closing transaction; payload `CaseClosedPayload`. Handlers must be idempotent per case. */
+export const CASE_CLOSED_JOB = 'case.closed';
+
+export interface CaseClosedPayload {
+  caseId: string;
+  categoryCode: string;
+  regionPath: string;
+  villageCode: string | null;
+  reporterId: string | null;
+  resolverId: string | null;
+  evaluatorId: string;
+  closedAt: string;
+}
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -359,6 +372,22 @@ export class CasesService {
           evaluation_comment: body.comment ?? null,
           closed_at: now,
           updated_at: now,
+        });
+        // Durable, once per closure: other modules (points) react in their own job handlers.
+        await this.deps.jobs.schedule(tx, {
+          kind: CASE_CLOSED_JOB,
+          runAt: now,
+          payload: {
+            caseId: c.id,
+            categoryCode: c.category_code,
+            regionPath: c.region_path,
+            villageCode: c.village_code,
+            reporterId: c.reporter_id,
+            resolverId: c.resolver_id,
+            evaluatorId: actor.userId,
+            closedAt: now.toISOString(),
+          },
+          dedupeKey: `case:${c.id}:closed:${now.toISOString()}`,
         });
         return { toState: 'closed', note: body.comment ?? null, tellReporter: '您反映的问题已办结，请评价处理结果' };
       },

@@ -11,7 +11,7 @@ export type JobHandler = (tx: Db, payload: Record<string, unknown>, now: Date) =
  * its completion land together, exactly once, however many processes poll.
  */
 export class JobQueue {
-  private readonly handlers = new Map<string, JobHandler>();
+  private readonly handlers = new Map<string, JobHandler[]>();
 
   constructor(
     private readonly db: Db,
@@ -19,8 +19,9 @@ export class JobQueue {
     private readonly logger: Logger,
   ) {}
 
+  /** Adds a handler for a kind of job; several modules may react to one kind, all in the job's transaction. */
   register(kind: string, handler: JobHandler): void {
-    this.handlers.set(kind, handler);
+    this.handlers.set(kind, [...(this.handlers.get(kind) ?? []), handler]);
   }
 
   /** Schedules a job in the caller's transaction; a second job with the same dedupe key is ignored. */
@@ -58,11 +59,11 @@ export class JobQueue {
         .skipLocked()
         .executeTakeFirst();
       if (!job) return 'none' as const;
-      const handler = this.handlers.get(job.kind);
+      const handlers = this.handlers.get(job.kind) ?? [];
       try {
-        if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
         await sql`SAVEPOINT job`.execute(tx);
-        await handler(tx, job.payload, now);
+        // A kind nobody handles yet (no module reacts to it) completes as is.
+        for (const handler of handlers) await handler(tx, job.payload, now);
         await tx.updateTable('jobs').set({ done_at: now, attempts: job.attempts + 1 }).where('id', '=', job.id).execute();
         return 'done' as const;
       } catch (error) {

@@ -1,33 +1,47 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
 import { tokenStore } from '@/shared/http';
 import { loadMe, me } from '@/shared/session';
+import CaseView from './views/CaseView.vue';
+import DraftsView from './views/DraftsView.vue';
+import HomeView from './views/HomeView.vue';
+import LoginView from './views/LoginView.vue';
+import MeView from './views/MeView.vue';
+import MyCasesView from './views/MyCasesView.vue';
+import PasswordView from './views/PasswordView.vue';
+import ReportView from './views/ReportView.vue';
+import TabsLayout from './views/TabsLayout.vue';
+import WorkView from './views/WorkView.vue';
 
-/** Routes of the phone app, by domain: auth, home/me, cases (villager, grid worker, branch). */
+/**
+ * Routes of the phone app, by domain: auth, home/me, cases (villager, grid worker, branch).
+ * Views are bundled eagerly, not lazily: a villager who loses the network mid-report must still
+ * reach the drafts page, and the whole app is small.
+ */
 const authRoutes: RouteRecordRaw[] = [
-  { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
-  { path: '/password', name: 'password', component: () => import('./views/PasswordView.vue') },
+  { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
+  { path: '/password', name: 'password', component: PasswordView },
 ];
 
 const caseRoutes: RouteRecordRaw[] = [
-  { path: 'report', name: 'report', component: () => import('./views/ReportView.vue') },
-  { path: 'work', name: 'work', component: () => import('./views/WorkView.vue') },
+  { path: 'report', name: 'report', component: ReportView },
+  { path: 'work', name: 'work', component: WorkView },
 ];
 
 const caseDetailRoutes: RouteRecordRaw[] = [
-  { path: '/cases/mine', name: 'my-cases', component: () => import('./views/MyCasesView.vue') },
-  { path: '/cases/:id', name: 'case', component: () => import('./views/CaseView.vue'), props: true },
-  { path: '/drafts', name: 'drafts', component: () => import('./views/DraftsView.vue') },
+  { path: '/cases/mine', name: 'my-cases', component: MyCasesView },
+  { path: '/cases/:id', name: 'case', component: CaseView, props: true },
+  { path: '/drafts', name: 'drafts', component: DraftsView },
 ];
 
 const routes: RouteRecordRaw[] = [
   ...authRoutes,
   {
     path: '/',
-    component: () => import('./views/TabsLayout.vue'),
+    component: TabsLayout,
     children: [
       { path: '', redirect: { name: 'home' } },
-      { path: 'home', name: 'home', component: () => import('./views/HomeView.vue') },
-      { path: 'me', name: 'me', component: () => import('./views/MeView.vue') },
+      { path: 'home', name: 'home', component: HomeView },
+      { path: 'me', name: 'me', component: MeView },
       ...caseRoutes,
     ],
   },

@@ -58,3 +58,19 @@ export function stateTagType(state: CaseState | string): 'primary' | 'success' |
   const tone = stateTone(state);
   return tone === 'default' ? 'info' : tone;
 }
+
+/** Distinct colours per state for Vant tags (the theme's primary and success are both green). */
+export function stateColor(state: CaseState | string): string {
+  switch (state) {
+    case 'submitted':
+      return '#d97706';
+    case 'accepted':
+      return '#2563eb';
+    case 'resolved':
+      return '#7c3aed';
+    case 'closed':
+      return '#1f7a4d';
+    default:
+      return '#6b7280';
+  }
+}

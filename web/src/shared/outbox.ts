@@ -1,6 +1,7 @@
 import { computed, ref } from 'vue';
 import { casesApi, type SubmitCaseBody, uploadPhotos } from '@/api/cases';
 import { ApiError, errorText, tokenStore } from './http';
+import { dataUrlToBlob } from './images';
 
 /**
  * Reports that could not be sent yet (no network), kept in localStorage and sent when the network
@@ -71,7 +72,6 @@ export function onSent(listener: (caseId: string) => void): () => void {
 
 async function sendOne(report: QueuedReport): Promise<void> {
   if (report.photos.length) {
-    const { dataUrlToBlob } = await import('./images');
     const blobs = await Promise.all(report.photos.map(dataUrlToBlob));
     report.photoIds = [...report.photoIds, ...(await uploadPhotos(blobs, true)).map((p) => p.id)];
     report.photos = [];

@@ -1,1 +1,0 @@
-import{Yt as e,jt as t}from"./http-CCwqc5G8.js";var n=Symbol();function r(r){let i=t(n,null);i&&e(i,e=>{e&&r()})}export{r as n,n as t};

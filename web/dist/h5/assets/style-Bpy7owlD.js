@@ -1,1 +1,0 @@
-import"./http-CCwqc5G8.js";import"./cell-BUE_o8Bk.js";

@@ -1,1 +1,0 @@
-import"./http-CCwqc5G8.js";import"./index-DnI6yJZ4.js";

@@ -1,1 +1,0 @@
-import{en as e,s as t}from"./http-CCwqc5G8.js";import{_ as n}from"./index-DnI6yJZ4.js";var r=e([]),i=null;function a(e=!1){return e&&(i=null),i??(i=n.categories().then(e=>(r.value=e,e)).catch(e=>{throw i=null,e})),i}function o(e,n){let i=r.value.find(t=>t.code===e);return i?t(i.name,i.nameEn):n??e}export{o as n,a as r,r as t};

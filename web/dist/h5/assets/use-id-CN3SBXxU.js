@@ -1,1 +1,0 @@
-import{kt as e}from"./http-CCwqc5G8.js";var t=0;function n(){let{name:n=`unknown`}=e()?.type||{};return`${n}-${++t}`}export{n as t};

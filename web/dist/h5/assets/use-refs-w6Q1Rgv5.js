@@ -1,1 +1,0 @@
-import{Lt as e,en as t}from"./http-CCwqc5G8.js";function n(){let n=t([]),r=[];return e(()=>{n.value=[]}),[n,e=>(r[e]||(r[e]=t=>{n.value[e]=t}),r[e])]}export{n as t};
