@@ -31,7 +31,16 @@ async function api<T>(method: string, url: string, token: string | null, body?: 
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-const login = async (phone: string) => (await api<{ token: string }>('POST', '/api/auth/login', null, { phone, password: PASSWORD })).token;
+const tokens = new Map<string, string>();
+/** One login per account per run: the platform limits login attempts per address. */
+async function login(phone: string): Promise<string> {
+  let token = tokens.get(phone);
+  if (!token) {
+    token = (await api<{ token: string }>('POST', '/api/auth/login', null, { phone, password: PASSWORD })).token;
+    tokens.set(phone, token);
+  }
+  return token;
+}
 
 /** A photo-like JPEG drawn in the browser (a sky, a field, a heap of rubbish), so reports carry real images. */
 async function makePhoto(page: Page, seed: number): Promise<Buffer> {
@@ -75,7 +84,7 @@ async function makePhoto(page: Page, seed: number): Promise<Buffer> {
 
 async function uploadPhoto(token: string, jpeg: Buffer): Promise<string> {
   const form = new FormData();
-  form.append('photos', new Blob([jpeg], { type: 'image/jpeg' }), 'photo.jpg');
+  form.append('photos', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
   const res = await api<{ items: { id: string }[] }>('POST', '/api/photos', token, form);
   return res.items[0]!.id;
 }
@@ -219,6 +228,9 @@ async function main() {
       await shot(page, 'h5-case-closed', { fullPage: true });
       await page.goto(`${base}/h5/me`);
       await shot(page, 'h5-me');
+      await page.evaluate(() => localStorage.setItem('shuxiang.lang', 'en'));
+      await page.goto(`${base}/h5/home`);
+      await shot(page, 'h5-home-villager-en');
       await context.close();
     }
     {
@@ -267,8 +279,6 @@ async function main() {
       await shot(page, 'console-cases');
       await page.goto(`${base}/console/cases/${byState('resolved')}`);
       await shot(page, 'console-case-detail', { fullPage: true });
-      await page.goto(`${base}/console/categories`);
-      await shot(page, 'console-categories');
       await page.goto(`${base}/console/regions`);
       await page.waitForTimeout(800);
       await page.locator('.el-table__row').filter({ hasText: '西阳邱村' }).first().locator('.el-table__expand-icon').click();
@@ -282,7 +292,7 @@ async function main() {
       await page.getByTestId('user-phone').fill(`137${String(Date.now()).slice(-8)}`);
       await page.getByTestId('user-name').fill('李建国');
       await page.getByTestId('user-role').click();
-      await page.locator('.el-select-dropdown__item').filter({ hasText: '网格员' }).click();
+      await page.getByRole('option', { name: '网格员', exact: true }).locator('visible=true').click();
       await page.getByTestId('user-region').click();
       await page.locator('.el-select-dropdown__item:visible').filter({ hasText: '西阳邱村第二网格' }).click();
       await page.getByTestId('user-create-submit').click();
@@ -290,6 +300,17 @@ async function main() {
       await shot(page, 'console-users-created');
       await page.goto(`${base}/console/audit`);
       await shot(page, 'console-audit');
+      await context.close();
+    }
+    {
+      // Categories are edited by administrators.
+      const context = await consoleContext(browser);
+      await signIn(context, 'console', phones.admin);
+      const page = await context.newPage();
+      await page.goto(`${base}/console/categories`);
+      await shot(page, 'console-categories');
+      await page.getByTestId('category-edit-safety_hazard').click();
+      await shot(page, 'console-category-edit');
       await context.close();
     }
   } finally {

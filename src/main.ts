@@ -58,6 +58,8 @@ function banner(config: Config, seeded: boolean): string {
   const lines = [
     '',
     '  数乡 Shuxiang — 数字乡村平台 is running',
+    `  Villager & grid app 手机端:  ${base}/h5/`,
+    `  Console 管理后台:     ${base}/console/`,
     `  API docs 接口文档:   ${base}/api/docs`,
     `  OpenAPI:            ${base}/api/openapi.json`,
     `  Health 健康检查:     ${base}/api/health`,

@@ -19,7 +19,8 @@ export function webConfig(app: WebApp): UserConfig {
   return {
     root: fileURLToPath(new URL(`./${app}`, import.meta.url)),
     base: `/${app}/`,
-    publicDir: false,
+    // h5 ships its service worker (web/h5/public/sw.js) as is, at /h5/sw.js.
+    publicDir: app === 'h5' ? fileURLToPath(new URL('./h5/public', import.meta.url)) : false,
     resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
     plugins: [
       vue(),

@@ -17,6 +17,15 @@ const permissions = {
   'cases.evaluate': ['admin', 'township_staff', 'branch_secretary'],
   'open311.keys': ['admin', 'township_staff'],
   'sms.read': ['admin', 'township_staff'],
+  'households.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'households.write': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'points.rules.write': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'points.claim': ['villager', 'grid_worker'],
+  'points.approve': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'points.award': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'points.ledger.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'points.store.manage': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'points.redeem': ['villager', 'grid_worker'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

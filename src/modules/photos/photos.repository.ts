@@ -1,7 +1,10 @@
 import type { Db } from '../../platform/db/database.js';
 import type { NewPhotoRow, PhotoKind, PhotoRow } from '../../platform/db/schema.js';
 
-export type AttachCandidate = Pick<PhotoRow, 'id' | 'owner_id' | 'case_id' | 'kind'>;
+export type AttachCandidate = Pick<PhotoRow, 'id' | 'owner_id' | 'case_id' | 'claim_id' | 'kind'>;
+
+/** What a photo is attached to: a case (report or resolution photos) or a points claim (evidence). */
+export type AttachTarget = { caseId: string; kind: 'report' | 'resolution' } | { claimId: string; kind: 'claim' };
 
 export class PhotosRepository {
   constructor(private readonly db: Db) {}
@@ -19,16 +22,17 @@ export class PhotosRepository {
   /** Locks the rows until the transaction ends, so two cases cannot both claim a photo. */
   async lockForAttach(tx: Db, ids: string[]): Promise<AttachCandidate[]> {
     if (ids.length === 0) return [];
-    return tx.selectFrom('photos').select(['id', 'owner_id', 'case_id', 'kind']).where('id', 'in', ids).forUpdate().execute();
+    return tx.selectFrom('photos').select(['id', 'owner_id', 'case_id', 'claim_id', 'kind']).where('id', 'in', ids).forUpdate().execute();
   }
 
-  async attach(tx: Db, ids: string[], caseId: string, kind: PhotoKind, at: Date): Promise<number> {
+  async attach(tx: Db, ids: string[], target: AttachTarget, at: Date): Promise<number> {
     if (ids.length === 0) return 0;
+    const owner = 'caseId' in target ? { case_id: target.caseId } : { claim_id: target.claimId };
     const result = await tx
       .updateTable('photos')
-      .set({ case_id: caseId, kind, attached_at: at })
+      .set({ ...owner, kind: target.kind, attached_at: at })
       .where('id', 'in', ids)
-      .where('case_id', 'is', null)
+      .where('attached_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
@@ -39,12 +43,16 @@ export class PhotosRepository {
     return query.orderBy('attached_at').orderBy('created_at').orderBy('id').execute();
   }
 
+  async listForClaim(claimId: string): Promise<PhotoRow[]> {
+    return this.db.selectFrom('photos').selectAll().where('claim_id', '=', claimId).orderBy('attached_at').orderBy('created_at').orderBy('id').execute();
+  }
+
   async countUploadedSince(ownerId: string, since: Date): Promise<number> {
     const row = await this.db
       .selectFrom('photos')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('owner_id', '=', ownerId)
-      .where('case_id', 'is', null)
+      .where('attached_at', 'is', null)
       .where('created_at', '>=', since)
       .executeTakeFirstOrThrow();
     return row.n;
@@ -55,10 +63,10 @@ export class PhotosRepository {
     return this.db
       .deleteFrom('photos')
       .where('id', 'in', (eb) =>
-        eb.selectFrom('photos').select('id').where('case_id', 'is', null).where('created_at', '<', cutoff).orderBy('created_at').limit(limit),
+        eb.selectFrom('photos').select('id').where('attached_at', 'is', null).where('created_at', '<', cutoff).orderBy('created_at').limit(limit),
       )
       // Re-checked on the locked row: a photo attached meanwhile is kept.
-      .where('case_id', 'is', null)
+      .where('attached_at', 'is', null)
       .returning(['id', 'blob_key', 'thumb_key'])
       .execute();
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-export const photoKinds = ['report', 'resolution'] as const;
-/** `report`: the villager's photos of a problem; `resolution`: the grid worker's after-photos. */
+export const photoKinds = ['report', 'resolution', 'claim'] as const;
+/** `report`: the villager's photos of a problem; `resolution`: the grid worker's after-photos; `claim`: evidence for a points claim. */
 export const photoKind = z.enum(photoKinds);
 
 /** Most photos one upload, and one case report or resolution, may carry. */
@@ -20,7 +20,7 @@ export const photoExif = z
 
 export const photoView = z.object({
   id: z.uuid(),
-  kind: photoKind.nullable().describe('null until attached to a case'),
+  kind: photoKind.nullable().describe('null until attached to a case or a points claim'),
   width: z.number().int(),
   height: z.number().int(),
   bytes: z.number().int(),

@@ -7,7 +7,7 @@ import { AppError, type FieldProblem } from '../../platform/http/errors.js';
 import type { Actor } from '../../platform/request-context.js';
 import type { UrlSigner } from '../../platform/signing.js';
 import { ImageRejected, type ProcessedImage, processImage } from './images.js';
-import type { PhotosRepository } from './photos.repository.js';
+import type { AttachTarget, PhotosRepository } from './photos.repository.js';
 import { MAX_PHOTOS, type PhotoView } from './photos.schema.js';
 
 /** One file of an upload, read only when its turn comes (so one original at a time is in memory). */
@@ -186,7 +186,16 @@ export class PhotosService {
    * Throws PHOTO_NOT_ATTACHABLE listing each photo that is unknown, someone else's, or already
    * attached elsewhere; `field` names the request field in those details (default `photoIds`).
    */
-  async attach(tx: Db, input: { photoIds: string[]; ownerId: string; caseId: string; kind: PhotoKind; field?: string }): Promise<void> {
+  async attach(tx: Db, input: { photoIds: string[]; ownerId: string; caseId: string; kind: 'report' | 'resolution'; field?: string }): Promise<void> {
+    await this.attachTo(tx, input, { caseId: input.caseId, kind: input.kind });
+  }
+
+  /** For the points module: the claimant's photos become the evidence of a claim, like `attach`. */
+  async attachToClaim(tx: Db, input: { photoIds: string[]; ownerId: string; claimId: string; field?: string }): Promise<void> {
+    await this.attachTo(tx, input, { claimId: input.claimId, kind: 'claim' });
+  }
+
+  private async attachTo(tx: Db, input: { photoIds: string[]; ownerId: string; field?: string }, target: AttachTarget): Promise<void> {
     const field = input.field ?? 'photoIds';
     if (input.photoIds.length > this.settings.maxFiles) {
       throw new AppError('VALIDATION_FAILED', {
@@ -202,14 +211,19 @@ export class PhotosService {
       const row = UUID.test(id) ? found.get(id) : undefined;
       if (!row || row.owner_id !== input.ownerId) {
         problems.push({ field: `${field}.${i}`, message: '照片不存在或不是您上传的', messageEn: 'no such photo of yours' });
-      } else if (row.case_id === null) {
+      } else if (row.kind === null) {
         if (!free.includes(id)) free.push(id);
-      } else if (row.case_id !== input.caseId || row.kind !== input.kind) {
+      } else if (row.kind !== target.kind || ('caseId' in target ? row.case_id !== target.caseId : row.claim_id !== target.claimId)) {
         problems.push({ field: `${field}.${i}`, message: '照片已用于其他事件', messageEn: 'the photo is already attached elsewhere' });
       }
     });
     if (problems.length > 0) throw new AppError('PHOTO_NOT_ATTACHABLE', { details: problems });
-    await this.repository.attach(tx, free, input.caseId, input.kind, this.clock.now());
+    await this.repository.attach(tx, free, target, this.clock.now());
+  }
+
+  /** A claim's evidence with fresh signed URLs. The caller has already checked the claim is visible. */
+  async listForClaim(claimId: string): Promise<PhotoView[]> {
+    return (await this.repository.listForClaim(claimId)).map((row) => this.toView(row));
   }
 
   /** The case's photos with fresh signed URLs. The caller has already checked the case is visible. */

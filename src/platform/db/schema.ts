@@ -232,7 +232,7 @@ export interface Open311KeysTable {
   revoked_at: Date | null;
 }
 
-export type PhotoKind = 'report' | 'resolution';
+export type PhotoKind = 'report' | 'resolution' | 'claim';
 
 export interface PhotosTable {
   id: Generated<string>;
@@ -241,6 +241,8 @@ export interface PhotosTable {
   region_path: string;
   /** The case it belongs to (no foreign key: the cases module owns that table); null until attached. */
   case_id: string | null;
+  /** The points claim it is evidence for (kind 'claim'); null otherwise. */
+  claim_id: Generated<string | null>;
   kind: PhotoKind | null;
   content_type: string;
   bytes: number;
@@ -253,6 +255,149 @@ export interface PhotosTable {
   exif_taken_at: Timestamp | null;
   created_at: Timestamp;
   attached_at: Timestamp | null;
+}
+
+export interface HouseholdsTable {
+  id: Generated<string>;
+  village_code: string;
+  /** The village's path, for scoping. */
+  region_path: string;
+  name: string;
+  address: string | null;
+  head_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface HouseholdMembersTable {
+  /** A person belongs to at most one household. */
+  user_id: string;
+  household_id: string;
+  joined_at: Date;
+}
+
+export type PointsRuleCategory = 'report' | 'handling' | 'civic' | 'volunteer' | 'environment' | 'virtue' | 'compliance' | 'discipline';
+export type PointsEarner = 'reporter' | 'handler' | 'claimant' | 'assigned';
+
+export interface PointsRulesTable {
+  id: Generated<string>;
+  /** null: a platform default, applying everywhere unless a region overrides the code. */
+  region_code: string | null;
+  /** '/' for platform defaults; else the region's path. The most specific rule of a code wins. */
+  region_path: string;
+  code: string;
+  name: string;
+  description: Generated<string>;
+  category: PointsRuleCategory;
+  earner: PointsEarner;
+  /** null only for case rules: the case category's report/handler points apply. */
+  points: number | null;
+  case_category_code: string | null;
+  requires_approval: Generated<boolean>;
+  requires_photo: Generated<boolean>;
+  active: Generated<boolean>;
+  sort_order: Generated<number>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type PointsClaimState = 'pending' | 'approved' | 'rejected';
+
+export interface PointsClaimsTable {
+  id: string;
+  user_id: string;
+  user_name: string;
+  household_id: string | null;
+  region_path: string;
+  village_code: string | null;
+  rule_id: string;
+  rule_code: string;
+  rule_name: string;
+  points: number;
+  description: string;
+  occurred_on: ColumnType<string, string, string>;
+  state: Generated<PointsClaimState>;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type PointsEntryKind = 'award' | 'deduction' | 'redemption' | 'refund' | 'correction' | 'opening';
+
+/** The append-only points ledger (a trigger refuses UPDATE and DELETE). */
+export interface PointsEntriesTable {
+  /** bigserial; int8 is parsed as a JS number (database.ts). */
+  id: Generated<number>;
+  user_id: string;
+  household_id: string | null;
+  region_path: string;
+  village_code: string | null;
+  kind: PointsEntryKind;
+  points: number;
+  rule_id: string | null;
+  rule_code: string | null;
+  rule_name: string | null;
+  case_id: string | null;
+  claim_id: string | null;
+  order_id: string | null;
+  corrects_id: number | null;
+  approver_id: string | null;
+  approver_name: string | null;
+  reason: string;
+  idempotency_key: string;
+  created_at: Date;
+}
+
+/** A cache of SUM(points_entries.points) per person, kept in the same transaction; never negative. */
+export interface PointsBalancesTable {
+  user_id: string;
+  balance: number;
+  updated_at: Date;
+}
+
+export interface PointsStoreItemsTable {
+  id: Generated<string>;
+  village_code: string;
+  region_path: string;
+  name: string;
+  description: Generated<string>;
+  price: number;
+  stock: number;
+  active: Generated<boolean>;
+  sort_order: Generated<number>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type PointsOrderState = 'reserved' | 'completed' | 'cancelled';
+
+export interface PointsOrdersTable {
+  id: string;
+  item_id: string;
+  item_name: string;
+  user_id: string;
+  user_name: string;
+  household_id: string | null;
+  /** The item's village path: the village that hands the goods over. */
+  region_path: string;
+  village_code: string;
+  quantity: number;
+  unit_price: number;
+  total_points: number;
+  state: Generated<PointsOrderState>;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+  completed_by: string | null;
+  completed_by_name: string | null;
+  cancelled_at: Date | null;
+  cancelled_by: string | null;
+  cancelled_by_name: string | null;
+  cancel_reason: string | null;
 }
 
 export interface Database {
@@ -272,6 +417,14 @@ export interface Database {
   notifications: NotificationsTable;
   sms_outbox: SmsOutboxTable;
   open311_keys: Open311KeysTable;
+  households: HouseholdsTable;
+  household_members: HouseholdMembersTable;
+  points_rules: PointsRulesTable;
+  points_claims: PointsClaimsTable;
+  points_entries: PointsEntriesTable;
+  points_balances: PointsBalancesTable;
+  points_store_items: PointsStoreItemsTable;
+  points_orders: PointsOrdersTable;
 }
 
 export type RegionRow = Selectable<RegionsTable>;

@@ -9,7 +9,7 @@ export type Me = z.infer<typeof meResult>;
 export const authApi = {
   login: (phone: string, password: string) => http.post<LoginResult>('/api/auth/login', { phone, password }),
   logout: () => http.post<void>('/api/auth/logout', undefined, { silent: true }),
-  me: () => http.get<Me>('/api/auth/me'),
+  me: (silent = false) => http.get<Me>('/api/auth/me', undefined, { silent }),
   changePassword: (currentPassword: string, newPassword: string) =>
     http.post<void>('/api/auth/password', { currentPassword, newPassword }),
 };

@@ -39,9 +39,9 @@ const base = (id: string) => `/api/cases/${encodeURIComponent(id)}`;
 
 export const casesApi = {
   // categories (事件类别)
-  categories: (query: { includeInactive?: boolean } = {}) =>
+  categories: (query: { includeInactive?: boolean } = {}, silent = false) =>
     http
-      .get<{ items: Category[] }>('/api/case-categories', { includeInactive: query.includeInactive ? 'true' : undefined })
+      .get<{ items: Category[] }>('/api/case-categories', { includeInactive: query.includeInactive ? 'true' : undefined }, { silent })
       .then((r) => r.items),
   createCategory: (body: CreateCategoryBody) => http.post<Category>('/api/case-categories', body),
   updateCategory: (code: string, body: UpdateCategoryBody) => http.patch<Category>(`/api/case-categories/${encodeURIComponent(code)}`, body),

@@ -26,3 +26,10 @@ setLang(lang.value);
 
 createApp(App).use(router).mount('#app');
 startOutbox();
+
+// Offline start-up (cached app shell); browsers allow it on https and localhost only.
+if ('serviceWorker' in navigator && window.isSecureContext && import.meta.env.PROD) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL }).catch(() => undefined);
+  });
+}

@@ -1,6 +1,7 @@
 import { ref } from 'vue';
 import { casesApi, type Category } from '@/api/cases';
 import { pick } from './i18n';
+import { withOfflineCopy } from './offline-cache';
 
 /** Case categories, loaded once per page load (the console reloads after editing them). */
 export const categories = ref<Category[]>([]);
@@ -8,8 +9,7 @@ let loading: Promise<Category[]> | null = null;
 
 export function loadCategories(force = false): Promise<Category[]> {
   if (force) loading = null;
-  loading ??= casesApi
-    .categories()
+  loading ??= withOfflineCopy('categories', () => casesApi.categories({}, true))
     .then((items) => {
       categories.value = items;
       return items;

@@ -77,8 +77,10 @@ export const tokenStore = {
   set(token: string): void {
     localStorage.setItem(TOKEN_KEY, token);
   },
+  /** Also forgets the cached profile (session.ts keeps it for offline start-up). */
   clear(): void {
     localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem('shuxiang.me');
   },
 };
 

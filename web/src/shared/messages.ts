@@ -12,6 +12,7 @@ export const zh = {
   'console.point2': '区域与人口：乡镇、行政村、网格一张图',
   'console.point3': '账号与审计：每一次变更都有记录',
   'console.login': '登录管理后台',
+  'console.phoneRoles': '村民和网格员请在手机上使用数乡：',
 
   'common.loading': '加载中…',
   'common.cancel': '取消',
@@ -69,6 +70,7 @@ export const zh = {
   'tab.queue': '待办',
   'tab.evaluate': '评单',
 
+  'home.hello': '{greeting}，{name}',
   'home.morning': '上午好',
   'home.afternoon': '下午好',
   'home.evening': '晚上好',
@@ -289,7 +291,8 @@ export const zh = {
   'categories.sortOrder': '排序',
   'categories.flags': '选项',
   'categories.anonymous': '可匿名',
-  'categories.public': '公开（我也遇到）',
+  'categories.public': '公开',
+  'categories.publicHint': '村民上报时可看到附近的同类事件，点“我也遇到”附议',
   'categories.active': '启用',
   'categories.inactive': '停用',
   'categories.activate': '启用',
@@ -390,6 +393,7 @@ export const en: Record<MessageKey, string> = {
   'console.point2': 'Regions and population: township, villages and grids on one map',
   'console.point3': 'Accounts and audit: every change is recorded',
   'console.login': 'Sign in to the console',
+  'console.phoneRoles': 'Villagers and grid workers: use Shuxiang on your phone:',
 
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
@@ -447,6 +451,7 @@ export const en: Record<MessageKey, string> = {
   'tab.queue': 'To do',
   'tab.evaluate': 'Evaluate',
 
+  'home.hello': '{greeting}, {name}',
   'home.morning': 'Good morning',
   'home.afternoon': 'Good afternoon',
   'home.evening': 'Good evening',
@@ -667,7 +672,8 @@ export const en: Record<MessageKey, string> = {
   'categories.sortOrder': 'Order',
   'categories.flags': 'Options',
   'categories.anonymous': 'Anonymous allowed',
-  'categories.public': 'Public ("me too")',
+  'categories.public': 'Public',
+  'categories.publicHint': 'Reporters see open cases of this kind nearby and can say "me too"',
   'categories.active': 'Active',
   'categories.inactive': 'Inactive',
   'categories.activate': 'Activate',

@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { authApi, type Me } from '@/api/auth';
-import { tokenStore } from './http';
+import { ApiError, tokenStore } from './http';
 import { pick } from './i18n';
 import { roleLabel } from './labels';
 
@@ -17,18 +17,41 @@ export function hasPermission(permission: string): boolean {
 export async function login(phone: string, password: string) {
   const result = await authApi.login(phone, password);
   tokenStore.set(result.token);
+  localStorage.removeItem(ME_KEY);
   me.value = null;
   return result;
 }
 
-/** Loads `me` when a token is stored; false when there is none or it is no longer valid. */
+const ME_KEY = 'shuxiang.me';
+
+function cachedMe(): Me | null {
+  try {
+    return JSON.parse(localStorage.getItem(ME_KEY) ?? 'null') as Me | null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Loads `me` when a token is stored; false when there is none or it is no longer valid. Offline,
+ * the last answer (kept in localStorage) stands in, so a villager can still write a report.
+ */
 export async function loadMe(): Promise<boolean> {
   if (!tokenStore.get()) return false;
   if (me.value) return true;
   try {
-    me.value = await authApi.me();
+    me.value = await authApi.me(true);
+    try {
+      localStorage.setItem(ME_KEY, JSON.stringify(me.value));
+    } catch {
+      // storage full: only offline start-up suffers
+    }
     return true;
-  } catch {
+  } catch (error) {
+    if (error instanceof ApiError && error.isNetwork) {
+      me.value = cachedMe();
+      return me.value !== null;
+    }
     return false;
   }
 }
@@ -36,6 +59,7 @@ export async function loadMe(): Promise<boolean> {
 export async function logout(): Promise<void> {
   if (tokenStore.get()) await authApi.logout().catch(() => undefined);
   tokenStore.clear();
+  localStorage.removeItem(ME_KEY);
   me.value = null;
 }
 

@@ -1,5 +1,6 @@
 import { allChildren, regionsApi, type RegionDetail, type RegionSummary } from '@/api/regions';
 import type { MapArea } from '@/components/map';
+import { withOfflineCopy } from './offline-cache';
 
 /**
  * The villages a signed-in person may report in (their own, or those of their township), and the
@@ -8,14 +9,14 @@ import type { MapArea } from '@/components/map';
 let villagesCache: Promise<RegionSummary[]> | null = null;
 
 export function readableVillages(): Promise<RegionSummary[]> {
-  villagesCache ??= (async () => {
+  villagesCache ??= withOfflineCopy('villages', async () => {
     const items: RegionSummary[] = [];
     for (let page = 1; ; page++) {
-      const res = await regionsApi.list({ level: 'village', page, pageSize: 200 });
+      const res = await regionsApi.list({ level: 'village', page, pageSize: 200 }, true);
       items.push(...res.items);
       if (items.length >= res.total || res.items.length === 0) return items;
     }
-  })().catch((error: unknown) => {
+  }).catch((error: unknown) => {
     villagesCache = null;
     throw error;
   });
@@ -27,7 +28,7 @@ const detailCache = new Map<string, Promise<RegionDetail>>();
 export function regionDetail(code: string): Promise<RegionDetail> {
   let cached = detailCache.get(code);
   if (!cached) {
-    cached = regionsApi.get(code).catch((error: unknown) => {
+    cached = withOfflineCopy(`region.${code}`, () => regionsApi.get(code, true)).catch((error: unknown) => {
       detailCache.delete(code);
       throw error;
     });
@@ -38,7 +39,10 @@ export function regionDetail(code: string): Promise<RegionDetail> {
 
 /** The village and its grids as map areas; `focusGrid` is drawn stronger. */
 export async function villageMap(villageCode: string, focusGrid?: string | null): Promise<MapArea[]> {
-  const [village, grids] = await Promise.all([regionDetail(villageCode), allChildren(villageCode).catch(() => [])]);
+  const [village, grids] = await Promise.all([
+    regionDetail(villageCode),
+    withOfflineCopy(`children.${villageCode}`, () => allChildren(villageCode, true)).catch(() => []),
+  ]);
   const gridDetails = await Promise.all(grids.map((g) => regionDetail(g.code).catch(() => null)));
   const areas: MapArea[] = [];
   const gridAreas = gridDetails.filter((g): g is RegionDetail => !!g?.boundary);

@@ -3,6 +3,8 @@ import * as createFoundation from './20261127090000-create-foundation.js';
 import * as createPhotos from './20261127100000-create-photos.js';
 import * as createCases from './20261127110000-create-cases.js';
 import * as seedCaseCategories from './20261127110100-seed-case-categories.js';
+import * as createPoints from './20261127120000-create-points.js';
+import * as seedPointsRules from './20261127120100-seed-points-rules.js';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so they load the same
@@ -13,4 +15,6 @@ export const migrations: Record<string, Migration> = {
   '20261127100000-create-photos': createPhotos,
   '20261127110000-create-cases': createCases,
   '20261127110100-seed-case-categories': seedCaseCategories,
+  '20261127120000-create-points': createPoints,
+  '20261127120100-seed-points-rules': seedPointsRules,
 };

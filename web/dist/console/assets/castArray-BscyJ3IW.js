@@ -1,1 +1,0 @@
-import{Pn as e}from"./http-EBvw_T5x.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

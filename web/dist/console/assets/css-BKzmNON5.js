@@ -1,1 +1,0 @@
-import{D as e,H as t,K as n,Vt as r,_ as i,b as a,k as o,v as s,y as c}from"./http-EBvw_T5x.js";var l=r([String,Object,Function]),u={Close:a},d={Close:a,SuccessFilled:t,InfoFilled:e,WarningFilled:n,CircleCloseFilled:c},f={primary:e,success:t,warning:n,error:c,info:e},p={validating:o,success:i,error:s},m=e=>e;export{p as a,f as i,u as n,l as o,d as r,m as t};
