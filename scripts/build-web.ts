@@ -1,14 +1,16 @@
 /**
  * Builds the web apps (web/ → web/dist/h5, web/dist/console).
  *
- *   tsx scripts/build-web.ts            build both apps
- *   tsx scripts/build-web.ts --if-stale build only when web/dist is missing or older than its sources
- *                                       (run by `npm start` first; a no-op costs a directory walk)
+ *   node --import tsx scripts/build-web.ts            build both apps (npm run build:web)
+ *   node --import tsx scripts/build-web.ts --if-stale build only when needed (npm start runs this first)
  *
- * "Older" compares the newest modification time under web/ (less dist/) and of package-lock.json with a
- * stamp written after a successful build, so an interrupted build is redone next time.
+ * "Needed": an app's index.html or an asset it names is missing, or the sources changed since the
+ * last successful build. Sources are compared by content (a SHA-256 of every file under web/ less
+ * dist/, and of package-lock.json) recorded in web/dist/.build-stamp, not by modification times,
+ * which a fresh clone resets. An interrupted build leaves no stamp, so it is redone next time.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
@@ -18,24 +20,36 @@ const webDir = path.join(root, 'web');
 const distDir = path.join(webDir, 'dist');
 const stampFile = path.join(distDir, '.build-stamp');
 const skipped = new Set(['dist', 'node_modules', '.vite']);
+const appNames = ['h5', 'console'];
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (skipped.has(entry.name)) continue;
-    const full = path.join(dir, entry.name);
-    const mtime = entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs;
-    if (mtime > newest) newest = mtime;
-  }
-  return newest;
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => !skipped.has(entry.name))
+    .flatMap((entry) => (entry.isDirectory() ? sourceFiles(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
 }
 
-function staleReason(): string | null {
-  if (!existsSync(stampFile)) return 'web/dist is missing';
-  const built = statSync(stampFile).mtimeMs;
+/** What the build depends on: the web sources and the installed versions (package-lock.json). */
+function fingerprint(): string {
+  const hash = createHash('sha256');
   const lock = path.join(root, 'package-lock.json');
-  const sources = Math.max(newestMtime(webDir), existsSync(lock) ? statSync(lock).mtimeMs : 0);
-  return sources > built ? 'web sources changed since the last build' : null;
+  for (const file of [...sourceFiles(webDir).sort(), ...(existsSync(lock) ? [lock] : [])]) {
+    hash.update(path.relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** Why the built apps can't be served as they are, or null when they can. */
+function staleReason(current: string): string | null {
+  for (const app of appNames) {
+    const index = path.join(distDir, app, 'index.html');
+    if (!existsSync(index)) return `web/dist/${app} is missing`;
+    const html = readFileSync(index, 'utf8');
+    for (const [, url] of html.matchAll(/(?:src|href)="\/[^/"]+\/(assets\/[^"]+)"/g)) {
+      if (!existsSync(path.join(distDir, app, url!))) return `web/dist/${app} is incomplete`;
+    }
+  }
+  const stamp = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
+  return stamp === current ? null : 'the web sources changed since the last build';
 }
 
 /**
@@ -70,7 +84,8 @@ const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 
 async function main(): Promise<void> {
   const ifStale = process.argv.includes('--if-stale');
-  const reason = ifStale ? staleReason() : 'requested';
+  const current = fingerprint();
+  const reason = ifStale ? staleReason(current) : 'requested';
   if (!reason) return;
   const started = Date.now();
   process.stdout.write(`web: building h5 and console (${reason}) …\n`);
@@ -86,7 +101,7 @@ async function main(): Promise<void> {
         `(${size.files} files, ${kb(size.raw)}; brotli ${kb(size.brotli)}, gzip ${kb(size.gzip)})\n`,
     );
   }
-  writeFileSync(stampFile, `${new Date().toISOString()}\n`);
+  writeFileSync(stampFile, `${current}\n`);
   process.stdout.write(`web: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 

@@ -240,7 +240,7 @@ async function main() {
       await page.goto(`${base}/h5/home`);
       await shot(page, 'h5-home-grid-worker');
       await page.goto(`${base}/h5/work`);
-      await shot(page, 'h5-work-queue', { fullPage: true });
+      await shot(page, 'h5-work-queue');
       await page.goto(`${base}/h5/cases/${byState('submitted')}`);
       await shot(page, 'h5-case-accept', { fullPage: true });
       await page.goto(`${base}/h5/cases/${byState('accepted')}`);

@@ -16,6 +16,9 @@ import { CasesRepository } from './modules/cases/cases.repository.js';
 import { caseCategoriesRoutes, casesRoutes } from './modules/cases/cases.routes.js';
 import { type CaseEvents, type CasePhotos, CasesService } from './modules/cases/cases.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { HouseholdsRepository } from './modules/households/households.repository.js';
+import { householdsRoutes } from './modules/households/households.routes.js';
+import { HouseholdsService } from './modules/households/households.service.js';
 import { NotificationsRepository } from './modules/notifications/notifications.repository.js';
 import { Open311KeysRepository } from './modules/open311/open311-keys.repository.js';
 import { open311Routes } from './modules/open311/open311.routes.js';
@@ -25,6 +28,12 @@ import { NotificationsService } from './modules/notifications/notifications.serv
 import { PhotosRepository } from './modules/photos/photos.repository.js';
 import { photosRoutes } from './modules/photos/photos.routes.js';
 import { defaultPhotoSettings, PhotosService } from './modules/photos/photos.service.js';
+import { Ledger } from './modules/points/ledger.js';
+import { PointsRepository } from './modules/points/points.repository.js';
+import { pointsRoutes } from './modules/points/points.routes.js';
+import { PointsService } from './modules/points/points.service.js';
+import { StoreRepository } from './modules/points/store.repository.js';
+import { StoreService } from './modules/points/store.service.js';
 import { RegionsRepository } from './modules/regions/regions.repository.js';
 import { regionsRoutes } from './modules/regions/regions.routes.js';
 import { RegionsService } from './modules/regions/regions.service.js';
@@ -54,6 +63,9 @@ export interface Services {
   sms: SmsOutbox;
   events: EventBus<CaseEvents>;
   open311: Open311Service;
+  households: HouseholdsService;
+  points: PointsService;
+  store: StoreService;
 }
 
 /**
@@ -97,9 +109,10 @@ export function createServices(
     listForCase: async (caseId) =>
       (await photos.listForCase(caseId)).map((p) => ({ id: p.id, kind: p.kind, url: p.url, thumbUrl: p.thumbUrl, width: p.width, height: p.height })),
   };
+  const casesRepository = new CasesRepository(db);
   const cases = new CasesService({
     db,
-    repository: new CasesRepository(db),
+    repository: casesRepository,
     categories: categoriesRepository,
     regions,
     accounts,
@@ -113,7 +126,56 @@ export function createServices(
     logger,
   });
   const open311 = new Open311Service({ db, keys: new Open311KeysRepository(db), categories: categoriesRepository, cases, regions, audit, clock });
-  return { regions, accounts, audit, meta: new MetaRepository(db), photos, calendar, notifications, categories, cases, jobs, sms, events, open311 };
+  const households = new HouseholdsService({ db, repository: new HouseholdsRepository(db), regions, audit, clock });
+  const pointsRepository = new PointsRepository(db);
+  const ledger = new Ledger(pointsRepository, clock);
+  const points = new PointsService({
+    db,
+    repository: pointsRepository,
+    ledger,
+    households,
+    regions,
+    accounts,
+    notifications,
+    photos: {
+      attachToClaim: (tx, input) => photos.attachToClaim(tx, input),
+      listForClaim: async (claimId) =>
+        (await photos.listForClaim(claimId)).map((p) => ({ id: p.id, url: p.url, thumbUrl: p.thumbUrl, width: p.width, height: p.height })),
+    },
+    cases: {
+      caseFacts: async (tx, caseId) => {
+        const row = await casesRepository.findById(caseId, tx);
+        return row && { number: row.number, anonymous: row.anonymous };
+      },
+      category: async (tx, code) => {
+        const row = await categoriesRepository.find(code, tx);
+        return row && { name: row.name, reportPoints: row.report_points, handlerPoints: row.handler_points };
+      },
+    },
+    jobs,
+    audit,
+    clock,
+    logger,
+  });
+  const store = new StoreService({ db, repository: new StoreRepository(db), points: pointsRepository, ledger, households, regions, accounts, notifications, audit, clock });
+  return {
+    regions,
+    accounts,
+    audit,
+    meta: new MetaRepository(db),
+    photos,
+    calendar,
+    notifications,
+    categories,
+    cases,
+    jobs,
+    sms,
+    events,
+    open311,
+    households,
+    points,
+    store,
+  };
 }
 
 /** The HTTP application with every module's routes; used by `start` and by the API tests. */
@@ -122,7 +184,7 @@ export async function buildApp(deps: { db: Db; config: Config; logger: Logger; s
   const app = createHttpServer({ logger, trustProxy: config.http.trustProxy });
   await registerOpenApi(app);
   await app.register(authPlugin, { accounts: services.accounts });
-  healthRoutes(app, db);
+  healthRoutes(app, db, { name: '数乡 Shuxiang', version: '0.1.0', demo: config.demo });
   authRoutes(app, services.accounts);
   usersRoutes(app, services.accounts);
   regionsRoutes(app, services.regions);
@@ -133,6 +195,8 @@ export async function buildApp(deps: { db: Db; config: Config; logger: Logger; s
   caseCategoriesRoutes(app, services.categories);
   casesRoutes(app, services.cases);
   await open311Routes(app, services.open311);
+  householdsRoutes(app, services.households);
+  pointsRoutes(app, services.points, services.store);
   const webApps = await registerWebApps(app);
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect(webApps.includes('h5') ? '/h5/' : '/api/docs'));
   return app;

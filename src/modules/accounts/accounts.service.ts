@@ -10,7 +10,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { RegionsRepository } from '../regions/regions.repository.js';
 import type { CreateUserBody, ListUsersQuery, UpdateUserBody, UserView } from './accounts.schema.js';
 import { decoy, generateOneTimePassword, hashPassword, verifyPassword } from './passwords.js';
-import { can, type Permission, requirePermission } from './policies.js';
+import { permissionsOf, requirePermission } from './policies.js';
 import { roleLabels, roleRank, roleRegionLevels } from './roles.js';
 import type { LoginAttemptsRepository, SessionsRepository } from './sessions.repository.js';
 import type { UserWithRegion, UsersRepository } from './users.repository.js';
@@ -105,9 +105,7 @@ export class AccountsService {
     const user = await this.users.findById(actor.userId);
     const region = await this.regions.findByCode(actor.scope.regionCode);
     if (!user || !region) throw new AppError('UNAUTHENTICATED');
-    const permissions = (['regions.read', 'regions.write', 'users.read', 'users.write', 'audit.read'] as Permission[]).filter((p) =>
-      can(actor.role, p),
-    );
+    const permissions = permissionsOf(actor.role);
     return { user: toUserView(user), scope: { code: region.code, name: region.name, level: region.level }, permissions };
   }
 

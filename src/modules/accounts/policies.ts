@@ -30,6 +30,11 @@ const permissions = {
 
 export type Permission = keyof typeof permissions;
 
+/** Every permission the role holds, for clients deciding what to show. */
+export function permissionsOf(role: Role): Permission[] {
+  return (Object.keys(permissions) as Permission[]).filter((permission) => can(role, permission));
+}
+
 export function can(role: Role, permission: Permission): boolean {
   return (permissions[permission] as readonly Role[]).includes(role);
 }

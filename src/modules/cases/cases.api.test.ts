@@ -38,6 +38,14 @@ const report = (token: string, body: Record<string, unknown> = {}) =>
     token,
     payload: { id: randomUUID(), categoryCode: 'village_appearance', description: '村口垃圾堆放多日无人清理', location: gridCentre, ...body },
   });
+/** A new villager of 西阳邱村 who has set their own password. */
+async function newVillager(phone: string): Promise<string> {
+  await t.request({ method: 'POST', url: '/api/users', token: staff, payload: { phone, name: '村民', role: 'villager', regionCode: VILLAGE, password: 'first-pass-1' } });
+  const token = await t.login(phone, 'first-pass-1');
+  await t.request({ method: 'POST', url: '/api/auth/password', token, payload: { currentPassword: 'first-pass-1', newPassword: 'second-pass-2' } });
+  return t.login(phone, 'second-pass-2');
+}
+
 const act = (token: string, id: string, action: string, payload?: object) =>
   t.request({ method: 'POST', url: `/api/cases/${id}/${action}`, token, ...(payload ? { payload } : {}) });
 const get = (token: string, id: string) => t.request({ method: 'GET', url: `/api/cases/${id}`, token });
@@ -274,10 +282,39 @@ describe('"me too" instead of a second report', () => {
     const far = (await t.request({ method: 'GET', url: `/api/cases/nearby?lon=${gridCentre.lon + 0.01}&lat=${gridCentre.lat}`, token: cadre })).json();
     expect(far.items.some((c: { id: string }) => c.id === original.id)).toBe(false);
 
-    const first = await act(cadre, original.id, 'support');
+    const neighbour = await newVillager('13922220003');
+    const first = await act(neighbour, original.id, 'support');
     expect(first.json()).toEqual({ supportCount: 1, added: true });
-    expect((await act(cadre, original.id, 'support')).json()).toEqual({ supportCount: 1, added: false });
+    expect((await act(neighbour, original.id, 'support')).json()).toEqual({ supportCount: 1, added: false });
+    expect((await get(neighbour, original.id)).json()).toMatchObject({ supportedByMe: true, allowedActions: [] });
     expect((await act(villager, original.id, 'support')).statusCode).toBe(403);
+    // Handlers act on the case; "me too" is for fellow villagers.
+    expect((await act(cadre, original.id, 'support')).statusCode).toBe(403);
+    expect((await get(cadre, original.id)).json().allowedActions).not.toContain('support');
+  });
+});
+
+describe('queues and counts', () => {
+  it('a grid worker’s queue holds what waits in the grid and what is assigned to them, nothing closed', async () => {
+    const waiting = (await report(villager)).json();
+    const mine = (await report(villager)).json();
+    await act(gridWorker, mine.id, 'accept');
+    const queue = (await t.request({ method: 'GET', url: '/api/cases?mine=queue&sort=due&pageSize=200', token: gridWorker })).json();
+    const ids = queue.items.map((c: { id: string }) => c.id);
+    expect(ids).toEqual(expect.arrayContaining([waiting.id, mine.id]));
+    expect(queue.items.every((c: { state: string }) => c.state === 'submitted' || c.state === 'accepted')).toBe(true);
+  });
+
+  it('counts cases by state and overdue within the caller’s view', async () => {
+    const stats = (await t.request({ method: 'GET', url: '/api/cases/stats', token: staff })).json();
+    const list = (await t.request({ method: 'GET', url: '/api/cases?pageSize=1', token: staff })).json();
+    expect(stats.total).toBe(list.total);
+    const submitted = (await t.request({ method: 'GET', url: '/api/cases?state=submitted&pageSize=1', token: staff })).json();
+    expect(stats.byState.submitted).toBe(submitted.total);
+    const overdue = (await t.request({ method: 'GET', url: '/api/cases?overdue=true&pageSize=1', token: staff })).json();
+    expect(stats.overdue).toBe(overdue.total);
+    const villagerStats = (await t.request({ method: 'GET', url: '/api/cases/stats', token: otherGridWorker })).json();
+    expect(villagerStats.total).toBeLessThan(stats.total);
   });
 });
 

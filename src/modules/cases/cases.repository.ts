@@ -20,7 +20,7 @@ export interface CaseFilter {
   grid?: string;
   level?: CasesTable['level'];
   overdue?: boolean;
-  mine?: 'reported' | 'assigned';
+  mine?: 'reported' | 'assigned' | 'queue';
   q?: string;
   sort: 'newest' | 'due';
 }
@@ -87,6 +87,11 @@ export class CasesRepository {
     if (filter.overdue !== undefined) query = filter.overdue ? query.where(overdueAt(now)) : query.where((eb) => eb.not(overdueAt(now)(eb)));
     if (filter.mine === 'reported') query = query.where('cases.reporter_id', '=', userId);
     if (filter.mine === 'assigned') query = query.where('cases.assignee_id', '=', userId);
+    if (filter.mine === 'queue') {
+      query = query.where((eb) =>
+        eb.or([eb('cases.state', '=', 'submitted'), eb.and([eb('cases.state', '=', 'accepted'), eb('cases.assignee_id', '=', userId)])]),
+      );
+    }
     if (filter.q) {
       const like = `%${escapeLike(filter.q)}%`;
       query = query.where((eb) => eb.or([eb('cases.description', 'like', like), eb('cases.number', 'like', like), eb('cases.address', 'like', like)]));
@@ -125,7 +130,7 @@ export class CasesRepository {
     let query = this.db
       .selectFrom('cases')
       .innerJoin('case_categories', 'case_categories.code', 'cases.category_code')
-      .select(['cases.id', 'cases.number', 'cases.category_code', 'case_categories.name as category_name', 'cases.state', 'cases.description', 'cases.support_count', 'cases.created_at', distance.as('distance_m')])
+      .select(['cases.id', 'cases.number', 'cases.category_code', 'case_categories.name as category_name', 'cases.state', 'cases.description', 'cases.support_count', 'cases.created_at', 'cases.lon', 'cases.lat', distance.as('distance_m')])
       .where('cases.state', 'in', ['submitted', 'accepted'])
       .where('cases.lat', '>=', point.lat - dLat)
       .where('cases.lat', '<=', point.lat + dLat)
@@ -135,6 +140,17 @@ export class CasesRepository {
     if (filter.publicOnly) query = query.where('case_categories.is_public', '=', true);
     const rows = await query.orderBy('distance_m').limit(50).execute();
     return rows.filter((row) => row.distance_m <= radiusM);
+  }
+
+  /** Counts by state, and open cases past their deadline, of the cases visible to the caller. */
+  async stats(visibility: CaseVisibility, now: Date) {
+    const rows = await this.db
+      .selectFrom('cases')
+      .where(visibleTo(visibility))
+      .select((eb) => ['cases.state', eb.fn.countAll<number>().as('n'), eb.fn.countAll<number>().filterWhere(overdueAt(now)).as('overdue')])
+      .groupBy('cases.state')
+      .execute();
+    return rows;
   }
 
   async update(tx: Db, id: string, changes: Updateable<CasesTable>): Promise<void> {

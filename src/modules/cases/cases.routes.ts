@@ -7,6 +7,7 @@ import {
   type CaseDetail,
   caseDetail,
   caseIdParams,
+  caseStats,
   casePage,
   categoryParams,
   categoryView,
@@ -84,6 +85,12 @@ export function casesRoutes(app: App, cases: CasesService): void {
     '/api/cases',
     { schema: { tags, summary: '事件列表 · Cases visible to me, filtered', querystring: listCasesQuery, response: { 200: casePage } } },
     async (request) => cases.list(actorOf(request), request.query),
+  );
+
+  app.get(
+    '/api/cases/stats',
+    { schema: { tags, summary: '事件统计 · Counts by state and overdue, of the cases I can see', response: { 200: caseStats } } },
+    async (request) => cases.stats(actorOf(request)),
   );
 
   app.get(

@@ -102,7 +102,10 @@ export const listCasesQuery = z.strictObject({
   grid: regionCode.optional(),
   level: caseLevel.optional(),
   overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-  mine: z.enum(['reported', 'assigned']).optional(),
+  mine: z
+    .enum(['reported', 'assigned', 'queue'])
+    .optional()
+    .describe('queue: my work — open cases waiting in my region plus those assigned to me'),
   q: z.string().trim().min(1).max(50).optional(),
   sort: z.enum(['newest', 'due']).default('newest'),
   ...pageQuery,
@@ -187,8 +190,15 @@ export const nearbyCase = z.object({
   state: caseState,
   description: z.string(),
   distanceM: z.number(),
+  location: z.object({ lon: z.number(), lat: z.number() }),
   supportCount: z.number(),
   createdAt: z.string(),
+});
+
+export const caseStats = z.object({
+  byState: z.object({ submitted: z.number(), accepted: z.number(), resolved: z.number(), closed: z.number(), rejected: z.number() }),
+  overdue: z.number(),
+  total: z.number(),
 });
 
 export type CategoryView = z.infer<typeof categoryView>;

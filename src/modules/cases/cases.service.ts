@@ -97,6 +97,17 @@ export class CasesService {
     return this.toDetail(row, actor);
   }
 
+  async stats(actor: Actor) {
+    const rows = await this.deps.repository.stats(this.visibility(actor), this.deps.clock.now());
+    const byState = { submitted: 0, accepted: 0, resolved: 0, closed: 0, rejected: 0 };
+    let overdue = 0;
+    for (const row of rows) {
+      byState[row.state] = row.n;
+      overdue += row.overdue;
+    }
+    return { byState, overdue, total: Object.values(byState).reduce((a, b) => a + b, 0) };
+  }
+
   /** Open cases near a point that a reporter may support instead of filing again ("me too"). */
   async nearby(actor: Actor, query: { lon: number; lat: number; radius: number; category?: string }) {
     const rows = await this.deps.repository.nearby(query, query.radius, { category: query.category, publicOnly: true });
@@ -108,6 +119,7 @@ export class CasesService {
         state: row.state,
         description: row.description.length > 100 ? `${row.description.slice(0, 100)}…` : row.description,
         distanceM: Math.round(row.distance_m),
+        location: { lon: row.lon!, lat: row.lat! },
         supportCount: row.support_count,
         createdAt: row.created_at.toISOString(),
       })),
@@ -514,6 +526,9 @@ export class CasesService {
     if (row.reporter_id === actor.userId) {
       throw new AppError('FORBIDDEN', { detail: { zh: '不能附议自己的上报', en: 'you cannot support your own report' } });
     }
+    if (!this.allowed(actor, row, 'support')) {
+      throw new AppError('FORBIDDEN', { detail: { zh: '办理人员请直接办理，无需附议', en: 'handlers act on the case rather than support it' } });
+    }
     const added = await this.deps.db.transaction().execute(async (tx) => {
       const isNew = await this.deps.repository.addSupport(tx, id, actor.userId, now);
       if (isNew) {
@@ -614,7 +629,8 @@ export class CasesService {
       case 'comment':
         return isReporter || handler || c.assignee_id === actor.userId;
       case 'support':
-        return !isReporter;
+        // "Me too" is for fellow villagers; handlers act on the case instead.
+        return !isReporter && !handler;
     }
   }
 

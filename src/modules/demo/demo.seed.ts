@@ -1,6 +1,10 @@
 import type { MetaRepository } from '../../platform/db/meta.repository.js';
 import { noRequest } from '../../platform/request-context.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
+import type { HouseholdsService } from '../households/households.service.js';
+import { seedPointsDemo } from '../points/points.demo.js';
+import type { PointsService } from '../points/points.service.js';
+import type { StoreService } from '../points/store.service.js';
 import type { Role } from '../accounts/roles.js';
 import type { RegionsService } from '../regions/regions.service.js';
 import { COUNTY, heibaoFeatures, TOWNSHIP } from './heibao.js';
@@ -26,18 +30,22 @@ export interface DemoSeedDeps {
   regions: RegionsService;
   accounts: AccountsService;
   meta: MetaRepository;
+  households: HouseholdsService;
+  points: PointsService;
+  store: StoreService;
 }
 
 /**
  * Seeds the demo once. Safe to re-run after an interruption: regions upsert by code and users
  * are skipped when their phone exists; the marker is written last.
  */
-export async function seedDemo({ regions, accounts, meta }: DemoSeedDeps, now: Date): Promise<boolean> {
+export async function seedDemo({ regions, accounts, meta, households, points, store }: DemoSeedDeps, now: Date): Promise<boolean> {
   if (await meta.get(DEMO_MARKER)) return false;
   await regions.importFeatures(null, heibaoFeatures(), noRequest);
   for (const account of demoAccounts) {
     await accounts.createDemoUser({ ...account, password: DEMO_PASSWORD });
   }
+  await seedPointsDemo({ households, points, store });
   await meta.set(DEMO_MARKER, now.toISOString());
   return true;
 }

@@ -118,13 +118,18 @@ export class HouseholdsRepository {
       .executeTakeFirst();
   }
 
-  async insert(tx: Db, row: { village_code: string; region_path: string; name: string; address: string | null; created_at: Date }): Promise<string> {
+  async insert(tx: Db, row: { id?: string; village_code: string; region_path: string; name: string; address: string | null; created_at: Date }): Promise<string | undefined> {
     const inserted = await tx
       .insertInto('households')
       .values({ ...row, head_id: null, updated_at: row.created_at })
+      .onConflict((oc) => oc.column('id').doNothing())
       .returning('id')
-      .executeTakeFirstOrThrow();
-    return inserted.id;
+      .executeTakeFirst();
+    return inserted?.id;
+  }
+
+  async userIdByPhone(phone: string, db: Db = this.db): Promise<string | undefined> {
+    return (await db.selectFrom('users').select('id').where('phone', '=', phone).executeTakeFirst())?.id;
   }
 
   async update(tx: Db, id: string, changes: Updateable<HouseholdsTable>): Promise<void> {

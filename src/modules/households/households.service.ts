@@ -47,6 +47,12 @@ export class HouseholdsService {
     return this.deps.repository.person(userId, db);
   }
 
+  /** A household by id, unscoped; for the points module (the caller has checked the reader may see it). */
+  async summaryOf(id: string): Promise<HouseholdSummary | undefined> {
+    const row = await this.deps.repository.findById(id);
+    return row && toHouseholdSummary(row);
+  }
+
   async list(actor: Actor, query: ListHouseholdsQuery) {
     requirePermission(actor.role, 'households.read');
     const { page, pageSize, ...filter } = query;
@@ -77,13 +83,13 @@ export class HouseholdsService {
     if (place.region.level !== 'village') throw fieldError('body.villageCode', '户应属于一个行政村', 'a household belongs to a village');
     const now = this.deps.clock.now();
     const id = await this.deps.db.transaction().execute(async (tx) => {
-      const newId = await this.deps.repository.insert(tx, {
+      const newId = (await this.deps.repository.insert(tx, {
         village_code: place.region.code,
         region_path: place.region.path,
         name: body.name,
         address: body.address ?? null,
         created_at: now,
-      });
+      }))!;
       if (body.headId) {
         await this.join(tx, actor, { id: newId, region_path: place.region.path }, body.headId, now, 'body.headId');
         await this.deps.repository.update(tx, newId, { head_id: body.headId });
@@ -148,6 +154,25 @@ export class HouseholdsService {
       await this.deps.audit.record(tx, actor, meta, { action: 'household.member_remove', targetType: 'household', targetId: id, regionPath: household.region_path, details: { userId } });
     });
     return this.toDetail((await this.deps.repository.findById(id))!);
+  }
+
+  /** Demo mode only: an account's id by its phone. */
+  userIdByPhone(phone: string): Promise<string | undefined> {
+    return this.deps.repository.userIdByPhone(phone);
+  }
+
+  /** Demo mode only: a household with a fixed id, its head found by phone; skipped when it exists. */
+  async createDemoHousehold(input: { id: string; villageCode: string; name: string; address: string; headPhone?: string }): Promise<void> {
+    const place = await this.deps.regions.placeOf(input.villageCode);
+    if (!place) return;
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      const id = await this.deps.repository.insert(tx, { id: input.id, village_code: input.villageCode, region_path: place.region.path, name: input.name, address: input.address, created_at: now });
+      const headId = input.headPhone ? await this.deps.repository.userIdByPhone(input.headPhone, tx) : undefined;
+      if (!id || !headId) return;
+      await this.deps.repository.addMember(tx, id, headId, now);
+      await this.deps.repository.update(tx, id, { head_id: headId });
+    });
   }
 
   /** Adds a person of the household's village; false when they already were a member of it. */
