@@ -6,7 +6,14 @@ import { http } from '@/shared/http';
 export type LoginResult = z.infer<typeof loginResult>;
 export type Me = z.infer<typeof meResult>;
 
+export interface PlatformInfo {
+  name: string;
+  version: string;
+  demo: boolean;
+}
+
 export const authApi = {
+  platform: () => http.get<PlatformInfo>('/api/platform', undefined, { silent: true }),
   login: (phone: string, password: string) => http.post<LoginResult>('/api/auth/login', { phone, password }),
   logout: () => http.post<void>('/api/auth/logout', undefined, { silent: true }),
   me: (silent = false) => http.get<Me>('/api/auth/me', undefined, { silent }),
