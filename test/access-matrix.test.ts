@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/modules/accounts/roles.js';
+import type { Actor } from '../src/platform/request-context.js';
+import { localDate } from '../src/platform/working-time.js';
 import { makeJpeg } from './support/images.js';
 import { photosForm } from './support/multipart.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
@@ -49,6 +51,21 @@ interface Fixture {
   /** One fresh case per role for the actions that change a case. */
   homeCaseFor: Record<Role, string>;
   neighbourCaseFor: Record<Role, string>;
+  points: PointsFixture;
+}
+
+/** Households and points: rules, pending claims, entries and reserved orders in 西阳邱村 and 东阳邱村. */
+interface PointsFixture {
+  neighbourHousehold: string;
+  claimRule: string;
+  courtyardRule: string;
+  platformRule: string;
+  homeClaimFor: Record<Role, string>;
+  neighbourClaimFor: Record<Role, string>;
+  neighbourEntryFor: Record<Role, string>;
+  homeItem: string;
+  homeOrderFor: Record<Role, string>;
+  neighbourOrderFor: Record<Role, string>;
 }
 
 interface Case {
@@ -165,6 +182,115 @@ const cases: Case[] = [
   },
   { name: 'SMS outbox', method: 'GET', url: () => '/api/sms-outbox', expect: by(200, 200, 403, 403, 403, 403) },
 
+  // Households: cadres keep their village's register; everyone reads their own household.
+  { name: 'list households', method: 'GET', url: () => '/api/households', expect: by(200, 200, 200, 200, 403, 403) },
+  { name: 'my household', method: 'GET', url: () => '/api/households/mine', expect: all(200) },
+  { name: 'read a household in a neighbouring village', method: 'GET', url: (f) => `/api/households/${f.points.neighbourHousehold}`, expect: by(200, 200, 404, 404, 403, 403) },
+  { name: 'register a household in own village', method: 'POST', url: () => '/api/households', body: () => ({ villageCode: HOME_VILLAGE, name: '矩阵户' }), expect: by(201, 201, 201, 201, 403, 403) },
+  {
+    name: 'register a household in a neighbouring village',
+    method: 'POST',
+    url: () => '/api/households',
+    body: () => ({ villageCode: NEIGHBOUR_VILLAGE, name: '越界户' }),
+    expect: by(201, 201, 404, 404, 403, 403),
+  },
+
+  // Points: public rules and rankings of one's own village; claims decided, points given and
+  // ledgers read by the cadres of the region; the store run by the village.
+  { name: 'points rules', method: 'GET', url: () => '/api/points/rules', expect: all(200) },
+  { name: 'points rules of a neighbouring village', method: 'GET', url: () => `/api/points/rules?region=${NEIGHBOUR_VILLAGE}`, expect: by(200, 200, 404, 404, 404, 404) },
+  {
+    name: 'add a points rule for own village',
+    method: 'POST',
+    url: () => '/api/points/rules',
+    body: (role) => ({ regionCode: HOME_VILLAGE, code: `matrix.home${roles.indexOf(role)}`, name: '矩阵规则', category: 'civic', earner: 'assigned', points: 1 }),
+    expect: by(201, 201, 201, 201, 403, 403),
+  },
+  {
+    name: 'add a points rule for a neighbouring village',
+    method: 'POST',
+    url: () => '/api/points/rules',
+    body: (role) => ({ regionCode: NEIGHBOUR_VILLAGE, code: `matrix.away${roles.indexOf(role)}`, name: '越界规则', category: 'civic', earner: 'assigned', points: 1 }),
+    expect: by(201, 201, 404, 404, 403, 403),
+  },
+  { name: 'change a platform default rule', method: 'PATCH', url: (f) => `/api/points/rules/${f.points.platformRule}`, body: () => ({ points: 3 }), expect: by(200, 403, 403, 403, 403, 403) },
+  {
+    name: 'claim points',
+    method: 'POST',
+    url: () => '/api/points/claims',
+    body: (_role, f) => ({ id: randomUUID(), ruleId: f.points.claimRule, description: '矩阵测试', occurredOn: localDate(new Date()), photoIds: [] }),
+    expect: by(403, 403, 403, 403, 201, 201),
+  },
+  { name: 'list points claims', method: 'GET', url: () => '/api/points/claims', expect: all(200) },
+  { name: 'approve a claim in own village', method: 'POST', url: (f, role) => `/api/points/claims/${f.points.homeClaimFor[role]}/approve`, expect: by(200, 200, 200, 200, 403, 403) },
+  {
+    name: 'approve a claim in a neighbouring village',
+    method: 'POST',
+    url: (f, role) => `/api/points/claims/${f.points.neighbourClaimFor[role]}/approve`,
+    expect: by(200, 200, 404, 404, 403, 403),
+  },
+  {
+    name: 'give points in own village',
+    method: 'POST',
+    url: () => '/api/points/awards',
+    body: (_role, f) => ({ id: randomUUID(), ruleId: f.points.courtyardRule, userIds: [f.homeVillagerId], reason: '矩阵测试' }),
+    expect: by(200, 200, 200, 200, 403, 403),
+  },
+  {
+    name: 'give points in a neighbouring village',
+    method: 'POST',
+    url: () => '/api/points/awards',
+    body: (_role, f) => ({ id: randomUUID(), ruleId: f.points.courtyardRule, userIds: [f.neighbourUserId], reason: '越界' }),
+    expect: by(200, 200, 404, 404, 403, 403),
+  },
+  {
+    name: 'correct an entry in a neighbouring village',
+    method: 'POST',
+    url: (f, role) => `/api/points/entries/${f.points.neighbourEntryFor[role]}/correct`,
+    body: () => ({ reason: '矩阵测试' }),
+    expect: by(200, 200, 404, 404, 403, 403),
+  },
+  { name: 'my points ledger', method: 'GET', url: () => '/api/points/ledger', expect: all(200) },
+  { name: 'my household’s points ledger', method: 'GET', url: () => '/api/points/ledger?of=household', expect: all(200) },
+  { name: 'the region’s points ledger', method: 'GET', url: () => '/api/points/ledger?of=region', expect: by(200, 200, 200, 200, 403, 403) },
+  { name: 'a neighbouring village’s points ledger', method: 'GET', url: () => `/api/points/ledger?of=region&region=${NEIGHBOUR_VILLAGE}`, expect: by(200, 200, 404, 404, 403, 403) },
+  { name: 'export the region’s points ledger', method: 'GET', url: () => '/api/points/ledger?of=region&format=csv', expect: by(200, 200, 200, 200, 403, 403) },
+  { name: 'my points balance', method: 'GET', url: () => '/api/points/balance', expect: all(200) },
+  { name: 'the balance of someone in a neighbouring village', method: 'GET', url: (f) => `/api/points/balance?userId=${f.neighbourUserId}`, expect: by(200, 200, 404, 404, 403, 403) },
+  { name: 'points rankings of own village', method: 'GET', url: () => `/api/points/rankings?region=${HOME_VILLAGE}`, expect: all(200) },
+  { name: 'points rankings of a neighbouring village', method: 'GET', url: () => `/api/points/rankings?region=${NEIGHBOUR_VILLAGE}`, expect: by(200, 200, 404, 404, 404, 404) },
+  { name: 'points store items', method: 'GET', url: () => '/api/points/store/items', expect: all(200) },
+  {
+    name: 'stock an item in own village',
+    method: 'POST',
+    url: () => '/api/points/store/items',
+    body: () => ({ villageCode: HOME_VILLAGE, name: '矩阵商品', price: 10, stock: 5 }),
+    expect: by(201, 201, 201, 201, 403, 403),
+  },
+  {
+    name: 'stock an item in a neighbouring village',
+    method: 'POST',
+    url: () => '/api/points/store/items',
+    body: () => ({ villageCode: NEIGHBOUR_VILLAGE, name: '越界商品', price: 10, stock: 5 }),
+    expect: by(201, 201, 404, 404, 403, 403),
+  },
+  {
+    name: 'redeem an item of own village',
+    method: 'POST',
+    url: () => '/api/points/store/orders',
+    body: (_role, f) => ({ id: randomUUID(), itemId: f.points.homeItem }),
+    expect: by(403, 403, 403, 403, 201, 201),
+  },
+  { name: 'points store orders', method: 'GET', url: () => '/api/points/store/orders', expect: all(200) },
+  { name: 'hand over an order in own village', method: 'POST', url: (f, role) => `/api/points/store/orders/${f.points.homeOrderFor[role]}/complete`, expect: by(200, 200, 200, 200, 403, 403) },
+  {
+    name: 'cancel an order in a neighbouring village',
+    method: 'POST',
+    url: (f, role) => `/api/points/store/orders/${f.points.neighbourOrderFor[role]}/cancel`,
+    body: () => ({ reason: '矩阵测试' }),
+    expect: by(200, 200, 404, 404, 404, 404),
+  },
+
   // Audit trail: county and township staff only.
   { name: 'read the audit trail', method: 'GET', url: () => '/api/audit-events', expect: by(200, 200, 403, 403, 403, 403) },
 
@@ -236,7 +362,7 @@ beforeAll(async () => {
   const home = () => newCase(tokens.villager, { location: { lon: homeGridCentre[0], lat: homeGridCentre[1] } });
   const neighbour = () => newCase(neighbourWorker, { location: { lon: neighbourGridCentre[0], lat: neighbourGridCentre[1] } });
   const perRole = async (make: () => Promise<string>) => Object.fromEntries(await Promise.all(roles.map(async (r) => [r, await make()]))) as Record<Role, string>;
-  fixture = {
+  const base: Omit<Fixture, 'points'> = {
     homeCase: await home(),
     neighbourCase: await neighbour(),
     otherTownshipCase: await newCase(tokens.admin, { villageCode: `${OTHER_TOWNSHIP}301` }),
@@ -250,8 +376,49 @@ beforeAll(async () => {
     homeGridCentre,
     neighbourGridCentre,
   };
+  fixture = { ...base, points: await pointsFixture(base) };
 });
 afterAll(async () => t.close());
+
+async function pointsFixture(base: Omit<Fixture, 'points'>): Promise<PointsFixture> {
+  const call = async (token: string, method: 'GET' | 'POST', url: string, payload?: object) => {
+    const res = await t.request({ method, url, token, ...(payload ? { payload } : {}) });
+    expect(res.statusCode).toBeLessThan(300);
+    return res.json();
+  };
+  const perRole = async (make: (i: number) => Promise<string>) =>
+    Object.fromEntries(await Promise.all(roles.map(async (r, i) => [r, await make(i)]))) as Record<Role, string>;
+  // A township-wide activity anyone may claim without photos, so claims need no uploads here.
+  const claimRule = (
+    await call(tokens.admin, 'POST', '/api/points/rules', { regionCode: '130631202', code: 'matrix.meeting', name: '矩阵会议', category: 'civic', earner: 'claimant', points: 1, requiresPhoto: false })
+  ).id as string;
+  const rules = (await call(tokens.admin, 'GET', `/api/points/rules?region=${HOME_VILLAGE}`)).items as { id: string; code: string }[];
+  const ruleOf = (code: string) => rules.find((r) => r.code === code)!.id;
+  const villager = (await t.services.accounts.authenticate(tokens.villager))!.actor;
+  const neighbour: Actor = { userId: base.neighbourUserId, role: 'villager', name: '东阳邱村民', scope: { regionCode: NEIGHBOUR_VILLAGE, path: `/130631/130631202/${NEIGHBOUR_VILLAGE}/` } };
+  const claim = async (actor: Actor, daysAgo: number) =>
+    (await t.services.points.submitClaim(actor, { id: randomUUID(), ruleId: claimRule, description: '矩阵测试', occurredOn: localDate(new Date(Date.now() - daysAgo * 86_400_000)), photoIds: [] })).claim.id;
+  const gridWorkerId = (await call(tokens.grid_worker, 'GET', '/api/auth/me')).user.id as string;
+  const give = async (userIds: string[]) =>
+    (await call(tokens.admin, 'POST', '/api/points/awards', { id: randomUUID(), ruleId: ruleOf('environment.courtyard'), userIds, reason: '矩阵测试' })).items[0].id as string;
+  await give([base.homeVillagerId, gridWorkerId]);
+  const homeItem = (await call(tokens.village_cadre, 'POST', '/api/points/store/items', { name: '矩阵测试商品', price: 1, stock: 1000 })).id as string;
+  const neighbourItem = (await call(tokens.admin, 'POST', '/api/points/store/items', { villageCode: NEIGHBOUR_VILLAGE, name: '东阳邱商品', price: 1, stock: 1000 })).id as string;
+  const order = async (actor: Actor, itemId: string) => (await t.services.store.redeem(actor, { id: randomUUID(), itemId, quantity: 1 })).order.id;
+  const neighbourEntryFor = await perRole(() => give([base.neighbourUserId]));
+  return {
+    neighbourHousehold: (await call(tokens.admin, 'POST', '/api/households', { villageCode: NEIGHBOUR_VILLAGE, name: '东阳邱矩阵户' })).id,
+    claimRule,
+    courtyardRule: ruleOf('environment.courtyard'),
+    platformRule: ruleOf('civic.meeting'),
+    homeClaimFor: await perRole((i) => claim(villager, i + 1)),
+    neighbourClaimFor: await perRole((i) => claim(neighbour, i + 1)),
+    neighbourEntryFor,
+    homeItem,
+    homeOrderFor: await perRole(() => order(villager, homeItem)),
+    neighbourOrderFor: await perRole(() => order(neighbour, neighbourItem)),
+  };
+}
 
 describe('access matrix', () => {
   for (const c of cases) {

@@ -102,7 +102,7 @@ export class CasesRepository {
       .select('case_categories.name as category_name');
     rowsQuery =
       filter.sort === 'due'
-        ? rowsQuery.orderBy(sql`CASE cases.state WHEN 'submitted' THEN cases.accept_due_at WHEN 'accepted' THEN cases.resolve_due_at END`, sql`ASC NULLS LAST`).orderBy('cases.created_at', 'asc')
+        ? rowsQuery.orderBy(sql`CASE cases.state WHEN 'submitted' THEN cases.accept_due_at WHEN 'accepted' THEN cases.resolve_due_at END`, (ob) => ob.asc().nullsLast()).orderBy('cases.created_at', 'asc')
         : rowsQuery.orderBy('cases.created_at', 'desc');
     const [rows, total] = await Promise.all([
       rowsQuery.orderBy('cases.id').limit(page.pageSize).offset(offsetOf(page)).execute(),
