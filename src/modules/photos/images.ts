@@ -1,5 +1,5 @@
 import exifr from 'exifr';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type JpegOptions, type Metadata } from 'sharp';
 
 /**
  * The image pipeline, free of HTTP and storage: recognise the format by its bytes, read what the
@@ -80,27 +80,31 @@ export async function processImage(data: Buffer): Promise<ProcessedImage> {
   const exif = metadata.exif ? await readCameraFacts(metadata.exif) : null;
 
   let main: EncodedImage;
+  let thumb: EncodedImage;
   try {
-    // Rotating by the EXIF orientation and encoding without withMetadata() drops every tag.
-    const { data: out, info } = await sharp(data, { failOn: 'truncated', limitInputPixels: imageLimits.maxInputPixels })
-      .autoOrient()
-      .resize({ width: imageLimits.longestSide, height: imageLimits.longestSide, fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: '#ffffff' })
-      .jpeg({ quality: imageLimits.quality, progressive: true })
-      .toBuffer({ resolveWithObject: true });
-    main = { data: out, width: info.width, height: info.height };
+    // Rotating by the EXIF orientation and encoding without withMetadata() drops every tag. The
+    // thumbnail is made from the original too, so JPEG shrink-on-load keeps it cheap.
+    const upright = sharp(data, { failOn: 'truncated', limitInputPixels: imageLimits.maxInputPixels }).autoOrient().flatten({ background: '#ffffff' });
+    const encode = async (side: number, options: JpegOptions): Promise<EncodedImage> => {
+      const { data: out, info } = await upright
+        .clone()
+        .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true })
+        .jpeg(options)
+        .toBuffer({ resolveWithObject: true });
+      return { data: out, width: info.width, height: info.height };
+    };
+    [main, thumb] = await Promise.all([
+      encode(imageLimits.longestSide, { quality: imageLimits.quality, progressive: true }),
+      encode(imageLimits.thumbSide, { quality: imageLimits.thumbQuality }),
+    ]);
   } catch {
     throw new ImageRejected('invalid', 'the image is damaged or incomplete');
   }
-  const { data: thumbData, info: thumbInfo } = await sharp(main.data)
-    .resize({ width: imageLimits.thumbSide, height: imageLimits.thumbSide, fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality: imageLimits.thumbQuality })
-    .toBuffer({ resolveWithObject: true });
   return {
     source,
     contentType: 'image/jpeg',
     main,
-    thumb: { data: thumbData, width: thumbInfo.width, height: thumbInfo.height },
+    thumb,
     exif,
   };
 }
