@@ -83,6 +83,9 @@ function precompress(dir: string): { files: number; raw: number; brotli: number;
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 
 async function main(): Promise<void> {
+  // Started from a test runner, these would make a server-side (unstyled) or development build.
+  delete process.env.SSR;
+  if (process.env.NODE_ENV !== 'production') process.env.NODE_ENV = 'production';
   const ifStale = process.argv.includes('--if-stale');
   const current = fingerprint();
   const reason = ifStale ? staleReason(current) : 'requested';

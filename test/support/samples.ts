@@ -69,7 +69,7 @@ function fetchSamples(): void {
     // `dpkg -x` would unpack all of the package's ~300 MB; only the four files are taken from its data.
     const members = sampleNames.map((n) => `./${DATA_IN_PACKAGE}/${n}`);
     mkdirSync(path.join(work, 'x'));
-    run('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C x -f - "$@"', 'extract', deb, ...members].map((a, i) => (i === 3 ? deb : a)), work);
+    run('sh', ['-c', 'deb="$1"; shift; dpkg-deb --fsys-tarfile "$deb" | tar -x -C x -f - "$@"', 'extract', deb, ...members], work);
     mkdirSync(samplesDir, { recursive: true });
     for (const name of sampleNames) {
       const target = path.join(samplesDir, name);
