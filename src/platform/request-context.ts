@@ -6,6 +6,8 @@ export interface Actor {
   userId: string;
   role: Role;
   name: string;
+  /** The caller's own phone number (for "as reported" records such as a case's reporter). */
+  phone: string;
   scope: Scope;
 }
 

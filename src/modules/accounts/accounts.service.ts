@@ -91,7 +91,7 @@ export class AccountsService {
     if (!user) return undefined;
     if (user.disabled_at) throw new AppError('ACCOUNT_DISABLED');
     return {
-      actor: { userId: user.id, role: user.role, name: user.name, scope: { regionCode: user.region_code, path: user.region_path } },
+      actor: { userId: user.id, role: user.role, name: user.name, phone: user.phone, scope: { regionCode: user.region_code, path: user.region_path } },
       sessionId: session.id,
       mustChangePassword: user.must_change_password,
     };

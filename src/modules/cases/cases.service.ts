@@ -139,7 +139,6 @@ export class CasesService {
     if (body.anonymous && !category.allow_anonymous) throw new AppError('ANONYMOUS_NOT_ALLOWED');
     const location = body.location ?? (await this.deps.photos.exifLocation(body.photoIds, actor.userId));
     const place = await this.route(actor, location, body.villageCode);
-    const reporter = await this.deps.accounts.contactOf(actor.userId);
     const created = await this.create({
       id: body.id,
       category,
@@ -148,7 +147,7 @@ export class CasesService {
       location: location ?? null,
       place,
       source: meta.source ?? 'app',
-      reporter: { id: actor.userId, name: reporter?.name ?? null, phone: reporter?.phone ?? null, role: actor.role },
+      reporter: { id: actor.userId, name: actor.name, phone: actor.phone, role: actor.role },
       anonymous: body.anonymous,
       smsOptIn: body.smsOptIn,
       photoIds: body.photoIds,

@@ -32,7 +32,7 @@ beforeAll(async () => {
   const v = await me(villager);
   villagerId = v.id;
   workerId = (await me(worker)).id;
-  villagerActor = { userId: v.id, role: 'villager', name: v.name, scope: { regionCode: v.regionCode, path: '/130631/130631202/130631202206/' } };
+  villagerActor = { userId: v.id, role: 'villager', name: v.name, phone: v.phone, scope: { regionCode: v.regionCode, path: '/130631/130631202/130631202206/' } };
 });
 afterAll(async () => {
   await t.close();

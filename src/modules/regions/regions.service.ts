@@ -126,13 +126,16 @@ export class RegionsService {
     const hits = (await this.repository.gridCandidatesAt(everywhere, lon, lat))
       .filter((row) => row.boundary && containsPoint(row.boundary as AreaGeometry, [lon, lat]))
       .sort((a, b) => (a.area_km2 ?? Infinity) - (b.area_km2 ?? Infinity));
-    return hits[0] ? this.placeOf(hits[0].code) : undefined;
+    return hits[0] ? this.placeOfRow(hits[0]) : undefined;
   }
 
   /** The grid, village and township a region code lies in (each null above the region's level). */
   async placeOf(code: string): Promise<Place | undefined> {
     const region = await this.repository.findByCode(code);
-    if (!region) return undefined;
+    return region ? this.placeOfRow(region) : undefined;
+  }
+
+  private async placeOfRow(region: RegionRow): Promise<Place> {
     const chain = await this.repository.findByCodes(region.path.split('/').filter(Boolean));
     const at = (level: RegionRow['level']) => {
       const row = chain.find((r) => r.level === level);
