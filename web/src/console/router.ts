@@ -24,6 +24,15 @@ const auditRoutes: RouteRecordRaw[] = [
   { path: 'audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { permission: 'audit.read' } },
 ];
 
+/** 积分制 and 积分超市. */
+const pointsRoutes: RouteRecordRaw[] = [
+  { path: 'points/rules', name: 'points-rules', component: () => import('./views/points/RulesView.vue'), meta: { permission: 'points.rules.write' } },
+  { path: 'points/claims', name: 'points-claims', component: () => import('./views/points/ClaimsView.vue'), meta: { permission: 'points.approve' } },
+  { path: 'points/store', name: 'points-store', component: () => import('./views/points/StoreView.vue'), meta: { permission: 'points.store.manage' } },
+  { path: 'points/ledger', name: 'points-ledger', component: () => import('./views/points/LedgerView.vue'), meta: { permission: 'points.ledger.read' } },
+  { path: 'points/ranking', name: 'points-ranking', component: () => import('./views/points/RankingView.vue') },
+];
+
 const routes: RouteRecordRaw[] = [
   ...authRoutes,
   {
@@ -32,6 +41,7 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'home', component: () => import('./views/HomeView.vue') },
       ...caseRoutes,
+      ...pointsRoutes,
       ...regionRoutes,
       ...userRoutes,
       ...auditRoutes,

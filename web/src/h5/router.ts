@@ -8,6 +8,14 @@ import LoginView from './views/LoginView.vue';
 import MeView from './views/MeView.vue';
 import MyCasesView from './views/MyCasesView.vue';
 import PasswordView from './views/PasswordView.vue';
+import ClaimsView from './views/points/ClaimsView.vue';
+import ClaimView from './views/points/ClaimView.vue';
+import HistoryView from './views/points/HistoryView.vue';
+import HouseholdView from './views/points/HouseholdView.vue';
+import OrdersView from './views/points/OrdersView.vue';
+import PointsView from './views/points/PointsView.vue';
+import RankingView from './views/points/RankingView.vue';
+import StoreView from './views/points/StoreView.vue';
 import ReportView from './views/ReportView.vue';
 import TabsLayout from './views/TabsLayout.vue';
 import WorkView from './views/WorkView.vue';
@@ -33,6 +41,17 @@ const caseDetailRoutes: RouteRecordRaw[] = [
   { path: '/drafts', name: 'drafts', component: DraftsView },
 ];
 
+/** 积分制 and 积分超市: the tab page, and its pages with a back button. */
+const pointsRoutes: RouteRecordRaw[] = [
+  { path: '/points/history', name: 'points-history', component: HistoryView },
+  { path: '/points/claims', name: 'points-claims', component: ClaimsView },
+  { path: '/points/claims/new', name: 'points-claim', component: ClaimView },
+  { path: '/points/store', name: 'points-store', component: StoreView },
+  { path: '/points/orders', name: 'points-orders', component: OrdersView },
+  { path: '/points/ranking', name: 'points-ranking', component: RankingView },
+  { path: '/points/household', name: 'points-household', component: HouseholdView },
+];
+
 const routes: RouteRecordRaw[] = [
   ...authRoutes,
   {
@@ -43,9 +62,11 @@ const routes: RouteRecordRaw[] = [
       { path: 'home', name: 'home', component: HomeView },
       { path: 'me', name: 'me', component: MeView },
       ...caseRoutes,
+      { path: 'points', name: 'points', component: PointsView },
     ],
   },
   ...caseDetailRoutes,
+  ...pointsRoutes,
   { path: '/:rest(.*)*', redirect: { name: 'home' } },
 ];
 

@@ -108,6 +108,8 @@ export interface RequestOptions {
   /** Don't toast errors (the caller shows them itself, or the call is background work). */
   silent?: boolean;
   signal?: AbortSignal;
+  /** Answer with the body as a Blob (a file download, e.g. `?format=csv`) instead of parsed JSON. */
+  blob?: boolean;
 }
 
 export function queryString(query: Query | undefined): string {
@@ -143,6 +145,7 @@ export async function request<T>(method: string, path: string, options: RequestO
   }
 
   if (response.status === 204) return undefined as T;
+  if (options.blob && response.ok) return (await response.blob()) as T;
   const text = await response.text();
   let parsed: unknown = undefined;
   if (text) {
@@ -182,6 +185,8 @@ export const http = {
   put: <T>(path: string, body: unknown, options?: Omit<RequestOptions, 'body'>) => request<T>('PUT', path, { ...options, body }),
   delete: <T>(path: string, options?: RequestOptions) => request<T>('DELETE', path, options),
   upload: <T>(path: string, form: FormData, options?: Omit<RequestOptions, 'form'>) => request<T>('POST', path, { ...options, form }),
+  /** GET a file (with the bearer token, which a plain link would not send). */
+  blob: (path: string, query?: Query, options?: Omit<RequestOptions, 'query' | 'body' | 'blob'>) => request<Blob>('GET', path, { ...options, query, blob: true }),
 };
 
 export interface Page<T> {

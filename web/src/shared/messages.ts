@@ -1,3 +1,5 @@
+import { pointsEn, pointsZh } from './messages-points';
+
 /**
  * UI strings: Chinese first (zh-CN), English beside it. `en` must have every key of `zh`
  * (the type says so), so a string added in Chinese and forgotten in English fails `npm run typecheck`.
@@ -379,6 +381,7 @@ export const zh = {
   'level.township': '乡镇',
   'level.village': '村',
   'level.grid': '网格',
+  ...pointsZh,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -760,4 +763,5 @@ export const en: Record<MessageKey, string> = {
   'level.township': 'township',
   'level.village': 'village',
   'level.grid': 'grid',
+  ...pointsEn,
 };
