@@ -5,9 +5,18 @@ import { AccountsService } from './modules/accounts/accounts.service.js';
 import { authRoutes, usersRoutes } from './modules/accounts/accounts.routes.js';
 import { LoginAttemptsRepository, SessionsRepository } from './modules/accounts/sessions.repository.js';
 import { UsersRepository } from './modules/accounts/users.repository.js';
+import { AudioRepository } from './modules/audio/audio.repository.js';
+import { BroadcastRepository } from './modules/broadcast/broadcast.repository.js';
+import { broadcastRoutes } from './modules/broadcast/broadcast.routes.js';
+import { BroadcastService } from './modules/broadcast/broadcast.service.js';
+import { audioRoutes } from './modules/audio/audio.routes.js';
+import { AudioService, defaultAudioSettings } from './modules/audio/audio.service.js';
 import { AuditRepository } from './modules/audit/audit.repository.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { AuditService } from './modules/audit/audit.service.js';
+import { DevicesRepository } from './modules/devices/devices.repository.js';
+import { devicesRoutes } from './modules/devices/devices.routes.js';
+import { DevicesService } from './modules/devices/devices.service.js';
 import { CalendarRepository } from './modules/calendar/calendar.repository.js';
 import { calendarRoutes } from './modules/calendar/calendar.routes.js';
 import { CalendarService } from './modules/calendar/calendar.service.js';
@@ -48,6 +57,7 @@ import { registerWebApps } from './platform/http/web-apps.js';
 import { JobQueue } from './platform/jobs/job-queue.js';
 import { UrlSigner } from './platform/signing.js';
 import { LoggingSmsProvider, SmsOutbox } from './platform/sms/sms-outbox.js';
+import { EspeakNgEngine } from './platform/tts/espeak-ng-engine.js';
 
 export interface Services {
   regions: RegionsService;
@@ -66,6 +76,11 @@ export interface Services {
   households: HouseholdsService;
   points: PointsService;
   store: StoreService;
+  devices: DevicesService;
+  audio: AudioService;
+  broadcasts: BroadcastService;
+  /** Values known only once the server listens; tests and main.ts set them. */
+  runtime: { publicBaseUrl: string };
 }
 
 /**
@@ -92,7 +107,8 @@ export function createServices(
     clock,
     config.auth,
   );
-  const photos = new PhotosService(db, new PhotosRepository(db), createBlobStore(config.blobs), new UrlSigner(secret, clock), clock, {
+  const blobs = createBlobStore(config.blobs);
+  const photos = new PhotosService(db, new PhotosRepository(db), blobs, new UrlSigner(secret, clock), clock, {
     ...defaultPhotoSettings,
     maxBytes: config.photos.maxBytes,
   });
@@ -158,7 +174,48 @@ export function createServices(
     logger,
   });
   const store = new StoreService({ db, repository: new StoreRepository(db), points: pointsRepository, ledger, households, regions, accounts, notifications, audit, clock });
+  // 云播 audio: speech in worker threads (started on first use), files in the blob store, URLs for
+  // devices valid for at least 15 minutes (rounded to the minute).
+  const audio = new AudioService({
+    db,
+    repository: new AudioRepository(db),
+    blobs,
+    signer: new UrlSigner(secret, clock, 60),
+    tts: new EspeakNgEngine({ concurrency: config.audio.ttsConcurrency }),
+    audit,
+    clock,
+    logger,
+    ffmpegPath: config.audio.ffmpegPath,
+    settings: { ...defaultAudioSettings, maxBytes: config.audio.maxBytes },
+  });
+  // Devices over MQTT (智能音柱); main.ts attaches the broker connection after start-up.
+  const devices = new DevicesService({
+    db,
+    repository: new DevicesRepository(db),
+    regions,
+    audit,
+    clock,
+    logger,
+    settings: { topicPrefix: config.mqtt.topicPrefix, platformUsername: config.mqtt.username, heartbeatTimeoutSeconds: config.devices.heartbeatTimeoutSeconds },
+  });
+  // 云播: where speakers fetch audio from; PUBLIC_URL, else this machine's HTTP port.
+  const runtime = { publicBaseUrl: config.publicUrl ?? `http://127.0.0.1:${config.http.port}` };
+  const broadcasts = new BroadcastService({
+    db,
+    repository: new BroadcastRepository(db),
+    devices,
+    audio,
+    regions,
+    audit,
+    jobs,
+    clock,
+    logger,
+    publicBaseUrl: () => runtime.publicBaseUrl,
+  });
+  broadcasts.listen(devices.events);
   return {
+    broadcasts,
+    runtime,
     regions,
     accounts,
     audit,
@@ -175,6 +232,8 @@ export function createServices(
     households,
     points,
     store,
+    devices,
+    audio,
   };
 }
 
@@ -197,6 +256,9 @@ export async function buildApp(deps: { db: Db; config: Config; logger: Logger; s
   await open311Routes(app, services.open311);
   householdsRoutes(app, services.households);
   pointsRoutes(app, services.points, services.store);
+  devicesRoutes(app, services.devices);
+  audioRoutes(app, services.audio);
+  broadcastRoutes(app, services.broadcasts);
   const webApps = await registerWebApps(app);
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect(webApps.includes('h5') ? '/h5/' : '/api/docs'));
   return app;

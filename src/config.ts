@@ -34,6 +34,9 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: positiveInt.max(600).default(10),
   SHUXIANG_SECRET: z.string().min(32, 'must have at least 32 characters').optional(),
   PHOTO_MAX_BYTES: positiveInt.max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+  AUDIO_MAX_BYTES: positiveInt.max(200 * 1024 * 1024).default(20 * 1024 * 1024),
+  TTS_CONCURRENCY: positiveInt.max(16).default(1),
+  FFMPEG_PATH: z.string().min(1).optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s):// URL' }).optional(),
   S3_BUCKET: z.string().min(3).max(63).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -52,10 +55,31 @@ const envSchema = z.object({
       }
     }),
   JOB_POLL_SECONDS: positiveInt.max(3600).default(5),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s):// URL' })
+    .transform((u) => u.replace(/\/$/, ''))
+    .optional(),
+  // Device messaging (MQTT): the embedded broker, or an external one with MQTT_URL.
+  MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
+  MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+  MQTT_URL: z
+    .string()
+    .regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
+    .optional(),
+  MQTT_DEVICE_URL: z
+    .string()
+    .regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
+    .optional(),
+  MQTT_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('shuxiang-platform'),
+  MQTT_PASSWORD: z.string().min(16, 'must have at least 16 characters').optional(),
+  MQTT_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or - (at most 32)').default('shuxiang'),
+  MQTT_SHARED_SUBSCRIPTIONS: booleanString.default(true),
+  DEVICE_HEARTBEAT_TIMEOUT_SECONDS: positiveInt.min(10).max(3600).default(90),
+  SIMULATE_SPEAKERS: booleanString.optional(),
 });
 
 /** Variables whose values never appear in error messages. */
-const secretVariables = new Set(['SHUXIANG_SECRET', 'S3_SECRET_ACCESS_KEY']);
+const secretVariables = new Set(['SHUXIANG_SECRET', 'S3_SECRET_ACCESS_KEY', 'MQTT_PASSWORD', 'MQTT_URL']);
 
 export type EnvInput = Record<string, string | undefined>;
 
@@ -77,9 +101,30 @@ export interface Config {
   /** Where photos and other files go: `<dataDir>/blobs`, or an S3-compatible bucket when S3_BUCKET is set. */
   blobs: BlobsConfig;
   photos: { maxBytes: number };
+  /** Uploaded audio, speech synthesis (worker threads at once), ffmpeg for browser recordings (unset: the npm package's binary). */
+  audio: { maxBytes: number; ttsConcurrency: number; ffmpegPath?: string };
   /** Working periods of a day in minutes after local midnight (Asia/Shanghai). */
   workingHours: [number, number][];
   jobPollSeconds: number;
+  /** Base URL devices reach the platform at (audio for speakers); default http://127.0.0.1:PORT. */
+  publicUrl?: string;
+  mqtt: MqttConfig;
+  devices: { heartbeatTimeoutSeconds: number; simulateSpeakers: boolean };
+}
+
+/**
+ * Device messaging. `url` unset: the embedded aedes broker on host:port (port 0: any free port).
+ * `deviceUrl`: the address devices and the speaker simulator connect to.
+ */
+export interface MqttConfig {
+  url?: string;
+  deviceUrl?: string;
+  host: string;
+  port: number;
+  username: string;
+  password?: string;
+  topicPrefix: string;
+  sharedSubscriptions: boolean;
 }
 
 export type BlobsConfig =
@@ -170,6 +215,18 @@ export function loadConfig(env: EnvInput = process.env): Config {
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     workingHours: e.WORKING_HOURS,
     jobPollSeconds: e.JOB_POLL_SECONDS,
+    publicUrl: e.PUBLIC_URL,
+    mqtt: {
+      url: e.MQTT_URL,
+      deviceUrl: e.MQTT_DEVICE_URL,
+      host: e.MQTT_HOST,
+      port: e.MQTT_PORT,
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      topicPrefix: e.MQTT_TOPIC_PREFIX,
+      sharedSubscriptions: e.MQTT_SHARED_SUBSCRIPTIONS,
+    },
+    devices: { heartbeatTimeoutSeconds: e.DEVICE_HEARTBEAT_TIMEOUT_SECONDS, simulateSpeakers: e.SIMULATE_SPEAKERS ?? e.SHUXIANG_DEMO },
     secret: e.SHUXIANG_SECRET,
     blobs: e.S3_BUCKET
       ? {
@@ -185,5 +242,6 @@ export function loadConfig(env: EnvInput = process.env): Config {
         }
       : { kind: 'local', dir: path.join(path.resolve(e.SHUXIANG_DATA_DIR), 'blobs') },
     photos: { maxBytes: e.PHOTO_MAX_BYTES },
+    audio: { maxBytes: e.AUDIO_MAX_BYTES, ttsConcurrency: e.TTS_CONCURRENCY, ffmpegPath: e.FFMPEG_PATH },
   };
 }

@@ -4,6 +4,7 @@ import { buildApp, createServices } from './app.js';
 import type { Config } from './config.js';
 import { demoAccounts, DEMO_PASSWORD, hasDemoData, seedDemo } from './modules/demo/demo.seed.js';
 import { roleLabels } from './modules/accounts/roles.js';
+import { type DeviceMessagingHandle, startDeviceMessaging } from './modules/devices/device-messaging.js';
 import { systemClock } from './platform/clock.js';
 import { lockDataDir } from './platform/data-dir-lock.js';
 import { createDb, type Db } from './platform/db/database.js';
@@ -53,7 +54,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   }
 }
 
-function banner(config: Config, seeded: boolean): string {
+function banner(config: Config, seeded: boolean, mqttUrl?: string): string {
   const base = `http://localhost:${config.http.port}`;
   const lines = [
     '',
@@ -63,6 +64,7 @@ function banner(config: Config, seeded: boolean): string {
     `  API docs 接口文档:   ${base}/api/docs`,
     `  OpenAPI:            ${base}/api/openapi.json`,
     `  Health 健康检查:     ${base}/api/health`,
+    `  MQTT 设备接入:       ${mqttUrl ?? '(not connected)'}${config.mqtt.url ? ' (external broker)' : ''}`,
     `  Data 数据目录:       ${config.database.url ? '(external PostgreSQL via DATABASE_URL)' : path.relative(process.cwd(), config.dataDir) || '.'}`,
   ];
   if (config.demo) {
@@ -81,6 +83,7 @@ export async function startPlatform(config: Config): Promise<void> {
   let database: DatabaseHandle | undefined;
   let app: App | undefined;
   let pollers: Poller[] = [];
+  let messaging: DeviceMessagingHandle | undefined;
   let stopping = false;
 
   // Registered before anything opens, so a signal during start-up also closes what is open so far.
@@ -99,6 +102,7 @@ export async function startPlatform(config: Config): Promise<void> {
     try {
       await app?.close();
       await Promise.all(pollers.map((poller) => poller.stop()));
+      await messaging?.close();
       await database?.close();
       logger.info('stopped');
       process.exit(0);
@@ -128,17 +132,24 @@ export async function startPlatform(config: Config): Promise<void> {
     if (stopping) throw new StartupInterrupted();
     app = await buildApp({ db: database.db, config, logger, services });
     await app.listen({ port: config.http.port, host: config.http.host });
+    // Devices over MQTT: the embedded broker or MQTT_URL; in demo mode the simulated speakers.
+    messaging = await startDeviceMessaging(config, services.devices, logger);
     // Durable timers (case deadlines, escalation) and the SMS outbox.
     pollers = [
       startPoller('jobs', () => services.jobs.runDue(), config.jobPollSeconds * 1000, logger),
       startPoller('sms', () => services.sms.dispatch(), config.jobPollSeconds * 1000, logger),
+      // Broadcasts: expire, re-send unacknowledged plays, feed speakers that came back.
+      startPoller('broadcasts', () => services.broadcasts.sweep(), config.jobPollSeconds * 1000, logger),
       // Photos uploaded but never attached to a report are removed after a day.
       startPoller('photos', () => services.photos.purgeUnattached(new Date(Date.now() - 86_400_000)), 3_600_000, logger),
+      // Devices silent for longer than DEVICE_HEARTBEAT_TIMEOUT_SECONDS go offline.
+      startPoller('devices', () => services.devices.markSilentOffline(), 15_000, logger),
     ];
     starting = false;
   } catch (error) {
     stopping = true;
     await app?.close().catch(() => undefined);
+    await messaging?.close().catch(() => undefined);
     await database?.close().catch(() => undefined);
     if (error instanceof StartupInterrupted) {
       logger.info('stopped during start-up');
@@ -150,5 +161,5 @@ export async function startPlatform(config: Config): Promise<void> {
     throw error;
   }
   logger.info({ ms: Date.now() - started }, 'ready');
-  process.stdout.write(banner(config, seeded));
+  process.stdout.write(banner(config, seeded, messaging?.deviceUrl));
 }

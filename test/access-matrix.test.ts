@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/modules/accounts/roles.js';
-import type { Actor } from '../src/platform/request-context.js';
+import { type Actor, noRequest } from '../src/platform/request-context.js';
 import { localDate } from '../src/platform/working-time.js';
+import { toneWav } from './support/audio.js';
 import { makeJpeg } from './support/images.js';
-import { photosForm } from './support/multipart.js';
+import { multipartBody, photosForm } from './support/multipart.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -307,7 +308,65 @@ const cases: Case[] = [
     expect: all(403),
     anonymous: 403,
   },
+
+  // 云播 audio: those who broadcast make speech and upload files; a clip is read in its region and
+  // below it (a township's announcement serves its villages); devices fetch files by signed URL.
+  {
+    name: 'speak a text',
+    method: 'POST',
+    url: () => '/api/audio/tts',
+    body: (role) => ({ text: `矩阵测试广播，第${roles.indexOf(role)}条。` }),
+    expect: by(201, 201, 201, 201, 403, 403),
+  },
+  {
+    name: 'upload an audio file',
+    method: 'POST',
+    url: () => '/api/audio',
+    raw: () => multipartBody([{ field: 'audio', filename: 'a.wav', contentType: 'audio/wav', data: toneWav(0.2) }]),
+    expect: by(201, 201, 201, 201, 403, 403),
+  },
+  { name: 'read an audio clip of own village', method: 'GET', url: () => `/api/audio/${audioClips.village.id}`, expect: by(200, 200, 200, 200, 403, 403) },
+  { name: 'read an audio clip of the township above', method: 'GET', url: () => `/api/audio/${audioClips.township.id}`, expect: by(200, 200, 200, 200, 403, 403) },
+  { name: 'read an audio clip of a neighbouring village', method: 'GET', url: () => `/api/audio/${audioClips.neighbour.id}`, expect: by(200, 200, 404, 404, 403, 403) },
+  { name: 'read an audio clip of another township', method: 'GET', url: () => `/api/audio/${audioClips.otherTownship.id}`, expect: by(200, 404, 404, 404, 403, 403) },
+  { name: 'fetch an audio file by its signed URL', method: 'GET', url: () => audioClips.neighbour.url, expect: all(200), anonymous: 200 },
+  { name: 'fetch an audio file without a signature', method: 'GET', url: () => `/api/audio/${audioClips.village.id}/file`, expect: all(403), anonymous: 403 },
+  // Devices (智能音柱): read by the village's people who work (grid workers only in their grid),
+  // registered and changed by cadres of the village and the township; villagers see none. The
+  // demo has two speakers in every village, e.g. spk-130631202206-01 in 西阳邱村.
+  { name: 'list devices', method: 'GET', url: () => '/api/devices', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'device stats', method: 'GET', url: () => '/api/devices/stats', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read a speaker in own village', method: 'GET', url: () => `/api/devices/spk-${HOME_VILLAGE}-01`, expect: by(200, 200, 200, 200, 404, 403) },
+  { name: 'read a speaker in a neighbouring village', method: 'GET', url: () => `/api/devices/spk-${NEIGHBOUR_VILLAGE}-01`, expect: by(200, 200, 404, 404, 404, 403) },
+  {
+    name: 'register a speaker in own village',
+    method: 'POST',
+    url: () => '/api/devices',
+    body: (role) => ({ id: `spk-matrix-home-${roles.indexOf(role)}`, name: '矩阵音柱', regionCode: HOME_VILLAGE }),
+    expect: by(201, 201, 201, 201, 403, 403),
+  },
+  {
+    name: 'register a speaker in a neighbouring village',
+    method: 'POST',
+    url: () => '/api/devices',
+    body: (role) => ({ id: `spk-matrix-away-${roles.indexOf(role)}`, name: '越界音柱', regionCode: NEIGHBOUR_VILLAGE }),
+    expect: by(201, 201, 404, 404, 403, 403),
+  },
+  { name: 'rename a speaker in own village', method: 'PATCH', url: () => `/api/devices/spk-${HOME_VILLAGE}-02`, body: () => ({ name: '村口音柱' }), expect: by(200, 200, 200, 200, 403, 403) },
+  {
+    name: 'change a speaker in a neighbouring village',
+    method: 'PATCH',
+    url: () => `/api/devices/spk-${NEIGHBOUR_VILLAGE}-02`,
+    body: () => ({ volume: 40 }),
+    expect: by(200, 200, 404, 404, 403, 403),
+  },
+  { name: 'rotate a speaker’s secret in a neighbouring village', method: 'POST', url: () => `/api/devices/spk-${NEIGHBOUR_VILLAGE}-01/rotate-secret`, expect: by(200, 200, 404, 404, 403, 403) },
+  { name: 'remove a speaker in a neighbouring village', method: 'DELETE', url: (_f, role) => `/api/devices/${matrixDevices.neighbourFor[role]}`, expect: by(204, 204, 404, 404, 403, 403) },
+  { name: 'remove a speaker in own village', method: 'DELETE', url: (_f, role) => `/api/devices/${matrixDevices.homeFor[role]}`, expect: by(204, 204, 204, 204, 403, 403) },
 ];
+
+/** Speech clips made in 西阳邱村, 黑堡乡, 东阳邱村 and 固店镇, each with a signed URL of its file. */
+let audioClips: Record<'village' | 'township' | 'neighbour' | 'otherTownship', { id: string; url: string }>;
 
 let t: TestApp;
 let fixture: Fixture;
@@ -380,6 +439,36 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
+/** One speaker per role in 西阳邱村 and in 东阳邱村, for the removals. */
+let matrixDevices: Record<'homeFor' | 'neighbourFor', Record<Role, string>>;
+
+beforeAll(async () => {
+  const admin = (await t.services.accounts.authenticate(tokens.admin))!.actor;
+  const make = async (village: string, tag: string) =>
+    Object.fromEntries(
+      await Promise.all(
+        roles.map(async (role, i) => {
+          const created = await t.services.devices.create(admin, { id: `spk-matrix-${tag}-rm${i}`, kind: 'speaker', name: '待拆音柱', regionCode: village }, noRequest);
+          return [role, created.device.id];
+        }),
+      ),
+    ) as Record<Role, string>;
+  matrixDevices = { homeFor: await make(HOME_VILLAGE, 'home'), neighbourFor: await make(NEIGHBOUR_VILLAGE, 'away') };
+});
+
+beforeAll(async () => {
+  const clip = async (text: string, regionPath: string) => {
+    const made = await t.services.audio.speak(text, 'cmn', { owner: { userId: null, regionPath } });
+    return { id: made.id, url: (await t.services.audio.signedUrl(made.id)).url };
+  };
+  audioClips = {
+    village: await clip('西阳邱村广播。', `/130631/130631202/${HOME_VILLAGE}/`),
+    township: await clip('黑堡乡广播。', '/130631/130631202/'),
+    neighbour: await clip('东阳邱村广播。', `/130631/130631202/${NEIGHBOUR_VILLAGE}/`),
+    otherTownship: await clip('固店镇广播。', `/130631/${OTHER_TOWNSHIP}/`),
+  };
+});
+
 async function pointsFixture(base: Omit<Fixture, 'points'>): Promise<PointsFixture> {
   const call = async (token: string, method: 'GET' | 'POST', url: string, payload?: object) => {
     const res = await t.request({ method, url, token, ...(payload ? { payload } : {}) });
@@ -395,7 +484,7 @@ async function pointsFixture(base: Omit<Fixture, 'points'>): Promise<PointsFixtu
   const rules = (await call(tokens.admin, 'GET', `/api/points/rules?region=${HOME_VILLAGE}`)).items as { id: string; code: string }[];
   const ruleOf = (code: string) => rules.find((r) => r.code === code)!.id;
   const villager = (await t.services.accounts.authenticate(tokens.villager))!.actor;
-  const neighbour: Actor = { userId: base.neighbourUserId, role: 'villager', name: '东阳邱村民', scope: { regionCode: NEIGHBOUR_VILLAGE, path: `/130631/130631202/${NEIGHBOUR_VILLAGE}/` } };
+  const neighbour: Actor = { userId: base.neighbourUserId, role: 'villager', name: '东阳邱村民', phone: '13712340900', scope: { regionCode: NEIGHBOUR_VILLAGE, path: `/130631/130631202/${NEIGHBOUR_VILLAGE}/` } };
   const claim = async (actor: Actor, daysAgo: number) =>
     (await t.services.points.submitClaim(actor, { id: randomUUID(), ruleId: claimRule, description: '矩阵测试', occurredOn: localDate(new Date(Date.now() - daysAgo * 86_400_000)), photoIds: [] })).claim.id;
   const gridWorkerId = (await call(tokens.grid_worker, 'GET', '/api/auth/me')).user.id as string;

@@ -36,6 +36,11 @@ const configVars = [
   'LOGIN_MAX_FAILURES_PER_PHONE',
   'LOGIN_MAX_ATTEMPTS_PER_IP',
   'SHUTDOWN_GRACE_SECONDS',
+  'MQTT_PORT',
+  'MQTT_HOST',
+  'MQTT_URL',
+  'MQTT_DEVICE_URL',
+  'SIMULATE_SPEAKERS',
 ];
 
 interface Cli {
@@ -241,6 +246,7 @@ function envOf(s: ServerEnv): Record<string, string> {
     SHUXIANG_DATA_DIR: s.dataDir,
     PORT: String(s.port),
     EMBEDDED_PG_PORT: String(s.pgPort),
+    MQTT_PORT: '0', // the embedded MQTT broker on any free port
     ...(s.demo === undefined ? {} : { SHUXIANG_DEMO: String(s.demo) }),
   };
 }

@@ -78,7 +78,7 @@ async function startOnce(dataDir: string) {
   const pgPort = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/shuxiang.ts', 'start'], {
-    env: { ...process.env, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), SHUXIANG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), MQTT_PORT: '0', SHUXIANG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitHealthy(port, child);

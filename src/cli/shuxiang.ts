@@ -4,6 +4,9 @@ import { parseArgs } from 'node:util';
 import { createServices } from '../app.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createLogger, openDatabase, startPlatform } from '../main.js';
+import { hashDeviceSecret } from '../platform/mqtt/credentials.js';
+import { mosquittoAcl } from '../platform/mqtt/mosquitto.js';
+import { simulateSpeakers, simulateUsage } from './simulate-speakers.js';
 import { featureCollection } from '../modules/regions/regions.schema.js';
 import { seedDemo } from '../modules/demo/demo.seed.js';
 import { systemClock } from '../platform/clock.js';
@@ -21,6 +24,10 @@ Usage: shuxiang <command>   (from a checkout: npm run shuxiang -- <command>)
   admin create --phone P --name N [--region CODE]
                                 create an administrator; prints a one-time password
   regions import FILE.geojson   create or update regions from a GeoJSON FeatureCollection
+  simulate speakers [--help]    connect virtual loudspeaker pillars (default: the demo's)
+  devices mosquitto-passwd      print a Mosquitto password file: every enabled device, and the
+                                platform's account when MQTT_PASSWORD is set
+  devices mosquitto-acl         print the Mosquitto ACL file for MQTT_TOPIC_PREFIX
 
 Configuration comes from environment variables; see README.md.
 `;
@@ -85,6 +92,24 @@ async function main(argv: string[]): Promise<number> {
         const result = await services.regions.importFeatures(null, parsed.data, noRequest);
         console.log(`Imported: ${result.created} created, ${result.updated} updated.`);
       });
+      return 0;
+    }
+    case 'simulate':
+      if (sub !== 'speakers') {
+        console.error(simulateUsage);
+        return 2;
+      }
+      return simulateSpeakers(rest, config);
+    case 'devices': {
+      if (sub === 'mosquitto-acl') {
+        process.stdout.write(mosquittoAcl(config.mqtt.topicPrefix, config.mqtt.username));
+        return 0;
+      }
+      if (sub !== 'mosquitto-passwd') break;
+      const lines = await withServices(config, (services) => services.devices.mosquittoPasswordLines());
+      if (config.mqtt.password) lines.unshift(`${config.mqtt.username}:${await hashDeviceSecret(config.mqtt.password)}`);
+      else console.error(`(MQTT_PASSWORD is not set: add a line for ${config.mqtt.username} with mosquitto_passwd)`);
+      process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
     }
     case undefined:

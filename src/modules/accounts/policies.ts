@@ -11,6 +11,9 @@ const permissions = {
   'users.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'users.write': ['admin', 'township_staff'],
   'audit.read': ['admin', 'township_staff'],
+  // 云播: staff broadcast to their township, cadres and secretaries to their village (the scope decides).
+  'broadcast.send': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'broadcast.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
   'calendar.write': ['admin'],
   'categories.write': ['admin'],
   'cases.handle': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
@@ -26,6 +29,11 @@ const permissions = {
   'points.ledger.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'points.store.manage': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'points.redeem': ['villager', 'grid_worker'],
+  // 云播: those who broadcast make speech and upload recordings; devices fetch files by signed URL.
+  'audio.create': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'audio.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'devices.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
+  'devices.write': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

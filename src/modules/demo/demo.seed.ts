@@ -1,6 +1,8 @@
 import type { MetaRepository } from '../../platform/db/meta.repository.js';
 import { noRequest } from '../../platform/request-context.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
+import { seedDemoSpeakers } from '../devices/demo-speakers.js';
+import type { DevicesService } from '../devices/devices.service.js';
 import type { HouseholdsService } from '../households/households.service.js';
 import { seedPointsDemo } from '../points/points.demo.js';
 import type { PointsService } from '../points/points.service.js';
@@ -33,19 +35,24 @@ export interface DemoSeedDeps {
   households: HouseholdsService;
   points: PointsService;
   store: StoreService;
+  devices: DevicesService;
 }
 
 /**
  * Seeds the demo once. Safe to re-run after an interruption: regions upsert by code and users
  * are skipped when their phone exists; the marker is written last.
  */
-export async function seedDemo({ regions, accounts, meta, households, points, store }: DemoSeedDeps, now: Date): Promise<boolean> {
-  if (await meta.get(DEMO_MARKER)) return false;
+export async function seedDemo({ regions, accounts, meta, households, points, store, devices }: DemoSeedDeps, now: Date): Promise<boolean> {
+  if (await meta.get(DEMO_MARKER)) {
+    await seedDemoSpeakers(devices, meta, now); // a demo seeded before there were devices gets its speakers
+    return false;
+  }
   await regions.importFeatures(null, heibaoFeatures(), noRequest);
   for (const account of demoAccounts) {
     await accounts.createDemoUser({ ...account, password: DEMO_PASSWORD });
   }
   await seedPointsDemo({ households, points, store });
+  await seedDemoSpeakers(devices, meta, now);
   await meta.set(DEMO_MARKER, now.toISOString());
   return true;
 }

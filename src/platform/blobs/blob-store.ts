@@ -25,6 +25,11 @@ const contentTypes: Record<string, string> = {
   jpeg: 'image/jpeg',
   png: 'image/png',
   webp: 'image/webp',
+  wav: 'audio/wav',
+  mp3: 'audio/mpeg',
+  webm: 'audio/webm',
+  ogg: 'audio/ogg',
+  m4a: 'audio/mp4',
 };
 
 /** Segments of letters, digits, `.`, `_`, `-`, none starting with a dot (so temporary files never collide). */

@@ -400,7 +400,121 @@ export interface PointsOrdersTable {
   cancel_reason: string | null;
 }
 
+export type AudioKind = 'tts' | 'upload' | 'recording';
+
+export interface AudioClipsTable {
+  id: Generated<string>;
+  kind: AudioKind;
+  /** tts: the text spoken (normalized); upload/recording: an optional description. */
+  text: string | null;
+  /** tts: the engine's voice. */
+  voice: string | null;
+  content_type: string;
+  /** The uploaded file's type when it was converted (browser recordings → MP3). */
+  source_content_type: string | null;
+  bytes: number;
+  /** null only when a format could not be measured (no ffmpeg). */
+  duration_ms: number | null;
+  blob_key: string;
+  /** tts only: sha256 of engine, voice, rate, pitch and text. */
+  cache_key: string | null;
+  region_path: string;
+  /** null: made by the platform itself (e.g. an alarm's warning). */
+  created_by: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export type DeviceKind = 'speaker';
+
+export interface DevicesTable {
+  /** Also the device's MQTT username and client id. */
+  id: string;
+  kind: DeviceKind;
+  name: string;
+  region_code: string;
+  region_path: string;
+  lon: number | null;
+  lat: number | null;
+  bound_camera_id: string | null;
+  /** PBKDF2-SHA512 in Mosquitto's `$7$` password-file format. */
+  secret_hash: string;
+  /** The volume the platform wants; `reported_volume` is the device's own word. */
+  volume: number;
+  reported_volume: number | null;
+  playing_command_id: string | null;
+  firmware: string | null;
+  online: boolean;
+  online_changed_at: Date | null;
+  last_seen_at: Date | null;
+  rejected_messages: Generated<number>;
+  last_rejected_at: Date | null;
+  last_rejected_reason: string | null;
+  disabled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface BroadcastSchedulesTable {
+  id: string;
+  name: string;
+  repeat_kind: 'once' | 'daily' | 'weekly';
+  run_date: ColumnType<string | null, string | null, string | null>;
+  time_of_day: string;
+  weekdays: ColumnType<number[], number[] | undefined, number[]>;
+  template: ColumnType<Record<string, unknown>, string, string>;
+  region_path: string;
+  active: Generated<boolean>;
+  next_run_at: Date | null;
+  created_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface BroadcastsTable {
+  id: string;
+  title: string;
+  kind: 'routine' | 'emergency' | 'alarm';
+  priority: number;
+  text: string | null;
+  voice: string | null;
+  clip_id: string;
+  duration_ms: number;
+  volume: number | null;
+  repeat: Generated<number>;
+  target_type: 'speakers' | 'villages' | 'township';
+  target_codes: string[];
+  region_path: string;
+  status: 'active' | 'completed' | 'cancelled' | 'expired';
+  schedule_id: string | null;
+  source_ref: string | null;
+  created_by: string | null;
+  created_by_name: string | null;
+  created_at: Date;
+  expires_at: Date;
+  completed_at: Date | null;
+}
+
+export type DeliveryState = 'pending' | 'sent' | 'received' | 'playing' | 'interrupted' | 'finished' | 'failed' | 'expired' | 'cancelled';
+
+export interface BroadcastDeliveriesTable {
+  broadcast_id: string;
+  device_id: string;
+  priority: number;
+  state: DeliveryState;
+  command_id: string | null;
+  attempts: Generated<number>;
+  reason: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
+}
+
 export interface Database {
+  broadcast_schedules: BroadcastSchedulesTable;
+  broadcasts: BroadcastsTable;
+  broadcast_deliveries: BroadcastDeliveriesTable;
   regions: RegionsTable;
   users: UsersTable;
   sessions: SessionsTable;
@@ -425,6 +539,8 @@ export interface Database {
   points_balances: PointsBalancesTable;
   points_store_items: PointsStoreItemsTable;
   points_orders: PointsOrdersTable;
+  audio_clips: AudioClipsTable;
+  devices: DevicesTable;
 }
 
 export type RegionRow = Selectable<RegionsTable>;
@@ -435,3 +551,5 @@ export type UserUpdate = Updateable<UsersTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type PhotoRow = Selectable<PhotosTable>;
 export type NewPhotoRow = Insertable<PhotosTable>;
+export type AudioClipRow = Selectable<AudioClipsTable>;
+export type NewAudioClipRow = Insertable<AudioClipsTable>;

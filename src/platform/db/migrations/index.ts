@@ -5,6 +5,9 @@ import * as createCases from './20261127110000-create-cases.js';
 import * as seedCaseCategories from './20261127110100-seed-case-categories.js';
 import * as createPoints from './20261127120000-create-points.js';
 import * as seedPointsRules from './20261127120100-seed-points-rules.js';
+import * as createDevices from './20261127130000-create-devices.js';
+import * as createAudio from './20261127130100-create-audio.js';
+import * as createBroadcasts from './20261127140000-create-broadcasts.js';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so they load the same
@@ -17,4 +20,7 @@ export const migrations: Record<string, Migration> = {
   '20261127110100-seed-case-categories': seedCaseCategories,
   '20261127120000-create-points': createPoints,
   '20261127120100-seed-points-rules': seedPointsRules,
+  '20261127130000-create-devices': createDevices,
+  '20261127130100-create-audio': createAudio,
+  '20261127140000-create-broadcasts': createBroadcasts,
 };
