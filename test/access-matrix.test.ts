@@ -53,6 +53,8 @@ interface Fixture {
   homeCaseFor: Record<Role, string>;
   neighbourCaseFor: Record<Role, string>;
   points: PointsFixture;
+  /** A broadcast by the township staff to 西阳邱村. */
+  homeBroadcast: string;
 }
 
 /** Households and points: rules, pending claims, entries and reserved orders in 西阳邱村 and 东阳邱村. */
@@ -182,6 +184,31 @@ const cases: Case[] = [
     expect: by(201, 404, 403, 403, 403, 403),
   },
   { name: 'SMS outbox', method: 'GET', url: () => '/api/sms-outbox', expect: by(200, 200, 403, 403, 403, 403) },
+  // 云播: staff reach the township, cadres and secretaries their village; grid workers may listen in.
+  { name: 'list broadcasts', method: 'GET', url: () => '/api/broadcasts', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read a broadcast to own village', method: 'GET', url: (f) => `/api/broadcasts/${f.homeBroadcast}`, expect: by(200, 200, 200, 200, 200, 403) },
+  {
+    name: 'broadcast to own village',
+    method: 'POST',
+    url: () => '/api/broadcasts',
+    body: () => ({ id: randomUUID(), title: '矩阵', text: '矩阵测试广播。', target: { type: 'villages', codes: [HOME_VILLAGE] } }),
+    expect: by(201, 201, 201, 201, 403, 403),
+  },
+  {
+    name: 'broadcast to a neighbouring village',
+    method: 'POST',
+    url: () => '/api/broadcasts',
+    body: () => ({ id: randomUUID(), title: '矩阵', text: '矩阵测试广播。', target: { type: 'villages', codes: [NEIGHBOUR_VILLAGE] } }),
+    expect: by(201, 201, 404, 404, 403, 403),
+  },
+  {
+    name: 'broadcast to another township',
+    method: 'POST',
+    url: () => '/api/broadcasts',
+    body: () => ({ id: randomUUID(), title: '矩阵', text: '矩阵测试广播。', target: { type: 'township', codes: [OTHER_TOWNSHIP] } }),
+    expect: by(201, 404, 404, 404, 403, 403),
+  },
+  { name: 'list broadcast programmes', method: 'GET', url: () => '/api/broadcast-schedules', expect: by(200, 200, 200, 200, 200, 403) },
 
   // Households: cadres keep their village's register; everyone reads their own household.
   { name: 'list households', method: 'GET', url: () => '/api/households', expect: by(200, 200, 200, 200, 403, 403) },
@@ -421,7 +448,7 @@ beforeAll(async () => {
   const home = () => newCase(tokens.villager, { location: { lon: homeGridCentre[0], lat: homeGridCentre[1] } });
   const neighbour = () => newCase(neighbourWorker, { location: { lon: neighbourGridCentre[0], lat: neighbourGridCentre[1] } });
   const perRole = async (make: () => Promise<string>) => Object.fromEntries(await Promise.all(roles.map(async (r) => [r, await make()]))) as Record<Role, string>;
-  const base: Omit<Fixture, 'points'> = {
+  const base: Omit<Fixture, 'points' | 'homeBroadcast'> = {
     homeCase: await home(),
     neighbourCase: await neighbour(),
     otherTownshipCase: await newCase(tokens.admin, { villageCode: `${OTHER_TOWNSHIP}301` }),
@@ -435,7 +462,14 @@ beforeAll(async () => {
     homeGridCentre,
     neighbourGridCentre,
   };
-  fixture = { ...base, points: await pointsFixture(base) };
+  const broadcast = await t.request({
+    method: 'POST',
+    url: '/api/broadcasts',
+    token: tokens.township_staff,
+    payload: { id: randomUUID(), title: '村民大会通知', text: '请各位村民明天上午到村委会开会。', target: { type: 'villages', codes: [HOME_VILLAGE] } },
+  });
+  expect(broadcast.statusCode).toBe(201);
+  fixture = { ...base, points: await pointsFixture(base), homeBroadcast: broadcast.json().id };
 });
 afterAll(async () => t.close());
 
@@ -469,7 +503,7 @@ beforeAll(async () => {
   };
 });
 
-async function pointsFixture(base: Omit<Fixture, 'points'>): Promise<PointsFixture> {
+async function pointsFixture(base: Omit<Fixture, 'points' | 'homeBroadcast'>): Promise<PointsFixture> {
   const call = async (token: string, method: 'GET' | 'POST', url: string, payload?: object) => {
     const res = await t.request({ method, url, token, ...(payload ? { payload } : {}) });
     expect(res.statusCode).toBeLessThan(300);
