@@ -86,6 +86,10 @@ export async function startDeviceMessaging(
       // aedes has no shared subscriptions; one embedded broker serves one process anyway.
       shareGroup: broker || !mqtt.sharedSubscriptions ? undefined : 'shuxiang',
       logger,
+    }).catch((error: unknown) => {
+      throw new Error(
+        `Cannot connect to the MQTT broker at ${busUrl} as ${username}: ${(error as Error).message}. Check MQTT_URL. / 无法连接 MQTT 服务器。`,
+      );
     });
     await devices.attach({ bus, broker, deviceUrl });
     logger.info({ broker: broker ? 'embedded' : 'external', deviceUrl, topicPrefix: mqtt.topicPrefix }, 'mqtt: device messaging ready');
