@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PITCH_RANGE, RATE_RANGE, TTS_MAX_CHARS } from '../../platform/tts/tts-engine.js';
+import { PITCH_RANGE, RATE_RANGE, TTS_MAX_CHARS } from '../../platform/tts/tts-limits.js';
 
 export const audioKinds = ['tts', 'upload', 'recording'] as const;
 /** `tts`: speech made from text; `upload`: an audio file; `recording`: a voice message recorded in the browser (喊话). */

@@ -231,11 +231,11 @@ export class BroadcastService {
     const delivery = await this.deps.repository.findByCommand(deviceId, commandId);
     if (!delivery) return;
     const now = this.deps.clock.now();
-    const ended = await this.deps.db.transaction().execute(async (tx) => {
+    const next = await this.deps.db.transaction().execute(async (tx) => {
       await this.deps.repository.lockSpeaker(tx, deviceId);
       const current = (await this.deps.repository.queueOf(tx, deviceId)).find((d) => d.broadcast_id === delivery.broadcast_id);
       // Already finished, failed, expired or cancelled, or replaced by a newer command: stale.
-      if (!current || current.command_id !== commandId) return false;
+      if (!current || current.command_id !== commandId) return undefined;
       const next = nextDeliveryState(state, reason);
       await this.deps.repository.updateDelivery(tx, delivery.broadcast_id, deviceId, {
         state: next,
@@ -244,10 +244,13 @@ export class BroadcastService {
         ...(next === 'playing' ? { started_at: now } : {}),
         ...(next === 'finished' || next === 'failed' || next === 'expired' ? { finished_at: now } : {}),
       });
-      if (next === 'finished' || next === 'failed' || next === 'expired') await this.deps.repository.completeIfDone(tx, delivery.broadcast_id, now);
-      return next !== 'received' && next !== 'playing';
+      return next;
     });
-    if (ended) await this.dispatch(deviceId);
+    // After the commit: when the last speakers finish at once, each in its own transaction, a check
+    // inside it (READ COMMITTED) would see the others' deliveries still open and none would complete
+    // the broadcast. Checked after each commit, the last one to commit sees them all closed.
+    if (next === 'finished' || next === 'failed' || next === 'expired') await this.deps.repository.completeIfDone(this.deps.db, delivery.broadcast_id, now);
+    if (next && next !== 'received' && next !== 'playing') await this.dispatch(deviceId);
   }
 
   /** A speaker went offline: what it was playing waits to be played again when it returns. */

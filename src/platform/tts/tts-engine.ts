@@ -1,3 +1,5 @@
+import { PITCH_RANGE, RATE_RANGE, TTS_MAX_CHARS } from './tts-limits.js';
+
 /**
  * Text-to-speech behind one interface, so the default engine (espeak-ng, compiled to
  * WebAssembly, in worker threads) can be replaced by a cloud service without touching callers.
@@ -43,9 +45,7 @@ export class TtsError extends Error {
   }
 }
 
-export const TTS_MAX_CHARS = 1000;
-export const RATE_RANGE = [0.5, 2] as const;
-export const PITCH_RANGE = [0, 100] as const;
+export { PITCH_RANGE, RATE_RANGE, TTS_MAX_CHARS };
 
 /**
  * The text as it is spoken and cached: Unicode NFC, invisible format characters (zero-width
