@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mqttTestEnv, startTestMessaging, testDeviceId, testDeviceSecret } from '../../../test/support/mqtt.js';
+import { createPerson } from '../../../test/support/people.js';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.js';
 import { ManualClock } from '../../platform/clock.js';
 import type { DeviceMessagingHandle } from '../devices/device-messaging.js';
@@ -159,6 +160,19 @@ describe('cloud broadcasting to loudspeakers', () => {
     expect(fields).toEqual(expect.arrayContaining(['body.title', 'body.target.codes']));
     const audit = (await t.request({ method: 'GET', url: '/api/audit-events?action=broadcast.send', token: staff })).json();
     expect(audit.total).toBeGreaterThanOrEqual(6);
+  });
+
+  it('a recorded or uploaded clip is broadcast only by someone of its region', async () => {
+    const clip = (await t.request({ method: 'POST', url: '/api/audio/tts', token: cadre, payload: { text: '西阳邱村的通知。' } })).json();
+    const neighbour = await createPerson(t, { phone: '13933330001', name: '东阳邱村干部', role: 'village_cadre', regionCode: '130631202207' });
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/broadcasts',
+      token: neighbour.token,
+      payload: { id: randomUUID(), title: '借用', clipId: clip.id, target: { type: 'villages', codes: ['130631202207'] } },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe('AUDIO_NOT_FOUND');
   });
 
   it('a cancelled broadcast stops on every speaker', async () => {

@@ -9,7 +9,7 @@ import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Actor, RequestMeta } from '../../platform/request-context.js';
 import { isWithin } from '../../platform/scope.js';
 import { requirePermission } from '../accounts/policies.js';
-import type { AudioService } from '../audio/audio.service.js';
+import { type AudioService, readableFrom } from '../audio/audio.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { commonPathPrefix } from '../regions/regions.service.js';
 import type { RegionsService } from '../regions/regions.service.js';
@@ -78,7 +78,7 @@ export class BroadcastService {
     const existing = await this.deps.repository.find(body.id);
     if (existing) {
       if (existing.created_by !== actor.userId) throw new AppError('BROADCAST_ID_CONFLICT');
-      return { created: false, broadcast: await this.detail(existing) };
+      return { created: false, broadcast: await this.detail(existing, actor) };
     }
     const created = await this.send(body.id, body, { actor, meta, scheduleId: null, sourceRef: null });
     return { created, broadcast: await this.get(actor, body.id) };
@@ -105,7 +105,8 @@ export class BroadcastService {
   ): Promise<boolean> {
     const speakers = await this.resolveTarget(origin.actor, content.target);
     const clip = content.text ? await this.deps.audio.speak(content.text, content.voice) : await this.deps.audio.get(content.clipId!);
-    if (!clip) throw new AppError('AUDIO_NOT_FOUND');
+    // A recording or upload is sent only by someone who may read it (its region, or one above it).
+    if (!clip || (content.clipId && origin.actor && !readableFrom(clip.regionPath, origin.actor.scope.path))) throw new AppError('AUDIO_NOT_FOUND');
     if (clip.durationMs === null) throw new AppError('AUDIO_UNPLAYABLE');
     const now = this.deps.clock.now();
     const kind = origin.kindOverride ?? content.kind;
@@ -316,20 +317,22 @@ export class BroadcastService {
     requirePermission(actor.role, 'broadcast.read');
     const row = await this.deps.repository.findVisible(actor.scope, id);
     if (!row) throw new AppError('BROADCAST_NOT_FOUND');
-    return this.detail(row);
+    return this.detail(row, actor);
   }
 
-  private async detail(row: BroadcastRow): Promise<BroadcastDetail> {
+  /** With `actor`, the per-speaker list holds only the speakers in the actor's region (coverage stays whole). */
+  private async detail(row: BroadcastRow, actor?: Actor): Promise<BroadcastDetail> {
     const [deliveries, coverage, audio] = await Promise.all([
       this.deps.repository.deliveries(row.id),
       this.coverageOf([row.id]),
       this.deps.audio.signedUrl(row.clip_id),
     ]);
     const speakers = new Map((await this.deps.devices.speakersById(deliveries.map((d) => d.device_id))).map((s) => [s.id, s]));
+    const shown = actor ? deliveries.filter((d) => { const s = speakers.get(d.device_id); return s !== undefined && isWithin(actor.scope, s.regionPath); }) : deliveries;
     return {
       ...this.toSummary(row, coverage.get(row.id)),
       audioUrl: audio.url,
-      deliveries: deliveries.map((d: DeliveryRow) => ({
+      deliveries: shown.map((d: DeliveryRow) => ({
         deviceId: d.device_id,
         deviceName: speakers.get(d.device_id)?.name ?? d.device_id,
         online: speakers.get(d.device_id)?.online ?? false,

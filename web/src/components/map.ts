@@ -11,5 +11,5 @@ export interface MapMarker {
   lon: number;
   lat: number;
   label?: string;
-  tone?: 'danger' | 'warning' | 'success' | 'info';
+  tone?: 'danger' | 'warning' | 'success' | 'info' | 'muted';
 }

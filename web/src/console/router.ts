@@ -33,6 +33,15 @@ const pointsRoutes: RouteRecordRaw[] = [
   { path: 'points/ranking', name: 'points-ranking', component: () => import('./views/points/RankingView.vue') },
 ];
 
+/** 云广播: history, compose, programmes, speakers, and one broadcast's live delivery view. */
+const broadcastRoutes: RouteRecordRaw[] = [
+  { path: 'broadcasts', name: 'broadcasts', component: () => import('./views/broadcast/BroadcastsView.vue'), meta: { permission: 'broadcast.read' } },
+  { path: 'broadcasts/new', name: 'broadcast-compose', component: () => import('./views/broadcast/ComposeView.vue'), meta: { permission: 'broadcast.send' } },
+  { path: 'broadcasts/schedules', name: 'broadcast-schedules', component: () => import('./views/broadcast/SchedulesView.vue'), meta: { permission: 'broadcast.read' } },
+  { path: 'broadcasts/speakers', name: 'broadcast-speakers', component: () => import('./views/broadcast/SpeakersView.vue'), meta: { permission: 'devices.read' } },
+  { path: 'broadcasts/:id', name: 'broadcast', component: () => import('./views/broadcast/DeliveryView.vue'), props: true, meta: { permission: 'broadcast.read' } },
+];
+
 const routes: RouteRecordRaw[] = [
   ...authRoutes,
   {
@@ -41,6 +50,7 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'home', component: () => import('./views/HomeView.vue') },
       ...caseRoutes,
+      ...broadcastRoutes,
       ...pointsRoutes,
       ...regionRoutes,
       ...userRoutes,

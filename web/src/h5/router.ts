@@ -19,6 +19,7 @@ import StoreView from './views/points/StoreView.vue';
 import ReportView from './views/ReportView.vue';
 import TabsLayout from './views/TabsLayout.vue';
 import WorkView from './views/WorkView.vue';
+import BroadcastView from './views/broadcast/BroadcastView.vue';
 
 /**
  * Routes of the phone app, by domain: auth, home/me, cases (villager, grid worker, branch).
@@ -52,6 +53,9 @@ const pointsRoutes: RouteRecordRaw[] = [
   { path: '/points/household', name: 'points-household', component: HouseholdView },
 ];
 
+/** 村村响: cadres and branch secretaries broadcast a text to their village's loudspeakers. */
+const broadcastRoutes: RouteRecordRaw[] = [{ path: '/broadcast', name: 'broadcast', component: BroadcastView }];
+
 const routes: RouteRecordRaw[] = [
   ...authRoutes,
   {
@@ -67,6 +71,7 @@ const routes: RouteRecordRaw[] = [
   },
   ...caseDetailRoutes,
   ...pointsRoutes,
+  ...broadcastRoutes,
   { path: '/:rest(.*)*', redirect: { name: 'home' } },
 ];
 

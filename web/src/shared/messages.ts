@@ -1,3 +1,4 @@
+import { broadcastEn, broadcastZh } from './messages-broadcast';
 import { pointsEn, pointsZh } from './messages-points';
 
 /**
@@ -382,6 +383,7 @@ export const zh = {
   'level.village': '村',
   'level.grid': '网格',
   ...pointsZh,
+  ...broadcastZh,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -764,4 +766,5 @@ export const en: Record<MessageKey, string> = {
   'level.village': 'village',
   'level.grid': 'grid',
   ...pointsEn,
+  ...broadcastEn,
 };
