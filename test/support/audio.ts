@@ -7,8 +7,13 @@ import { pcm16Wav } from '../../src/platform/media/wav.js';
 
 /** Test audio made on the spot: no binary fixtures in the repository. */
 
-/** The ffmpeg binary of the `@ffmpeg-installer/ffmpeg` npm package (or FFMPEG_PATH), if this platform has one. */
-export const ffmpeg = locateFfmpeg(process.env.FFMPEG_PATH);
+/**
+ * The ffmpeg binary of the `@ffmpeg-installer/ffmpeg` npm package (or FFMPEG_PATH). It is a
+ * dependency, so the tests that need it run everywhere; a machine without it fails them loudly.
+ */
+const located = locateFfmpeg(process.env.FFMPEG_PATH);
+if (!located) throw new Error('ffmpeg not found: npm ci installs @ffmpeg-installer/ffmpeg, or set FFMPEG_PATH');
+export const ffmpeg: string = located;
 
 /** A 16-bit mono WAV of a 440 Hz tone. */
 export function toneWav(seconds: number, sampleRate = 16000): Buffer {

@@ -279,11 +279,22 @@ describe(`device messaging (${externalBroker ? 'external broker' : 'embedded bro
     await vi.waitFor(() => expect(speaker.volume).toBe(42), WAIT);
   });
 
-  it.skipIf(externalBroker)('disabling, rotating or removing a device ends its connection (embedded broker)', async () => {
+  it('a disabled device is offline and ignored; the embedded broker also cuts it off at once', async () => {
     const speaker = await online(16);
     await t.request({ method: 'PATCH', url: `/api/devices/${id(16)}`, token: staff, payload: { enabled: false } });
+    await vi.waitFor(() => expect(eventsOf(16).at(-1)).toMatchObject({ name: 'device.offline', payload: { reason: 'disabled' } }), WAIT);
+    if (externalBroker) {
+      // Mosquitto keeps the old password until its file is regenerated and reloaded (docs/devices.md);
+      // meanwhile whatever the device says changes nothing.
+      await speaker.publishRaw('status', JSON.stringify({ state: 'online', volume: 10 }), true);
+      await speaker.publishRaw('heartbeat', JSON.stringify({ volume: 10 }));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const seen = (await t.request({ method: 'GET', url: `/api/devices/${id(16)}`, token: staff })).json();
+      expect(seen).toMatchObject({ enabled: false, online: false });
+      expect(seen.reportedVolume).not.toBe(10);
+      return;
+    }
     await vi.waitFor(() => expect(speaker.online).toBe(false), WAIT);
-    expect(eventsOf(16).at(-1)).toMatchObject({ name: 'device.offline', payload: { reason: 'disabled' } });
     await expect(connectRaw(messaging.deviceUrl, { clientId: id(16), username: id(16), password: testDeviceSecret(id(16)) })).rejects.toThrow();
     await t.request({ method: 'PATCH', url: `/api/devices/${id(16)}`, token: staff, payload: { enabled: true } });
     const rotated = await t.request({ method: 'POST', url: `/api/devices/${id(16)}/rotate-secret`, token: staff });
