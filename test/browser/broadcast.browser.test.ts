@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import type { BrowserContext, Page, Response } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { demoAccounts, DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
 import type { DeviceMessagingHandle } from '../../src/modules/devices/device-messaging.js';
 import { SpeakerSimulator } from '../../src/modules/devices/speaker-simulator.js';
-import { ensureWebBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { calling, ensureWebBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { makeWav, mqttTestEnv, startTestMessaging, testDeviceId, testDeviceSecret } from '../support/mqtt.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -136,21 +136,6 @@ const schedules = async () => (await api<{ items: Schedule[] }>('GET', '/api/bro
 /** The simulated speakers that played this broadcast to the end. */
 const playedBy = (broadcastId: string) =>
   SPEAKERS.filter((id) => simulator.speaker(id).plays.some((p) => p.commandId.startsWith(`b-${broadcastId}-`) && p.outcome === 'finished'));
-
-/** The next response to `method path` (path without the query; a string is matched exactly). */
-function responseTo(page: Page, method: string, pathname: string | RegExp): Promise<Response> {
-  return page.waitForResponse((r) => {
-    if (r.request().method() !== method) return false;
-    const p = new URL(r.url()).pathname;
-    return typeof pathname === 'string' ? p === pathname : pathname.test(p);
-  });
-}
-
-/** Runs `action` and returns the response to the API call it causes. */
-async function calling(page: Page, method: string, pathname: string | RegExp, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([responseTo(page, method, pathname), action()]);
-  return response;
-}
 
 async function logInPhone(page: Page, phone: string): Promise<void> {
   await page.goto(`${base}/h5/`);

@@ -3,10 +3,10 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page, Response } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts, DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
-import { ensureWebBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { calling, ensureWebBuilt, launchBrowser, responseTo, type TestBrowser } from '../support/browser.js';
 import { sampleFile } from '../support/samples.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -102,21 +102,6 @@ afterAll(async () => {
 });
 
 // ---- helpers -------------------------------------------------------------------------------------
-
-/** The next response to `method path` (path without the query; a string is matched exactly). */
-function responseTo(page: Page, method: string, pathname: string | RegExp): Promise<Response> {
-  return page.waitForResponse((r) => {
-    if (r.request().method() !== method) return false;
-    const p = new URL(r.url()).pathname;
-    return typeof pathname === 'string' ? p === pathname : pathname.test(p);
-  });
-}
-
-/** Runs `action` and returns the response to the API call it causes. */
-async function calling(page: Page, method: string, pathname: string | RegExp, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([responseTo(page, method, pathname), action()]);
-  return response;
-}
 
 async function logIn(page: Page, phone: string): Promise<void> {
   await page.goto(`${base}/h5/`);

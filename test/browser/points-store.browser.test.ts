@@ -1,14 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page, Response } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts, DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
 import { demoStoreItems } from '../../src/modules/points/points.demo.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
+import { calling, ensureWebBuilt, launchBrowser, responseTo, type TestBrowser } from '../support/browser.js';
 import { sampleFile } from '../support/samples.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -82,7 +81,7 @@ let placed: Order | undefined;
 
 beforeAll(async () => {
   // The app serves web/dist only if it is built when the app starts: build it first when stale.
-  buildWebIfStale();
+  ensureWebBuilt();
   sampleFile('leuvenA.jpg');
   mkdirSync(screenshots, { recursive: true });
 
@@ -127,16 +126,6 @@ afterAll(async () => {
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-/**
- * `scripts/build-web.ts --if-stale`, as `npm start` runs it, in an environment without what vitest
- * sets for its own workers: with SSR=1 the Vant resolver imports components without their CSS (an
- * unstyled app, and a rewritten components.d.ts), and NODE_ENV=test gives a development build of Vue.
- */
-function buildWebIfStale(): void {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SSR|SSG|VITE_SSR|VITE_SSG|NODE_ENV|VITEST.*)$/.test(key)));
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-web.ts', '--if-stale'], { cwd: root, env, stdio: 'inherit' });
-}
-
 /** An API call as one of the demo accounts; expects a 2xx answer and returns its JSON. */
 async function api<T>(method: 'GET' | 'POST', url: string, phone: string, payload?: object): Promise<T> {
   const res = await t.request({ method, url, token: tokens[phone], ...(payload ? { payload } : {}) });
@@ -147,21 +136,6 @@ async function api<T>(method: 'GET' | 'POST', url: string, phone: string, payloa
 const balanceOf = (phone: string) => api<Balance>('GET', '/api/points/balance', phone);
 const itemOf = async (id: string) => (await api<{ items: Item[] }>('GET', '/api/points/store/items?pageSize=200', CADRE.phone)).items.find((i) => i.id === id)!;
 const orderOf = (id: string) => api<Order>('GET', `/api/points/store/orders/${id}`, CADRE.phone);
-
-/** The next response to `method path` (path without the query; a string is matched exactly). */
-function responseTo(page: Page, method: string, pathname: string | RegExp): Promise<Response> {
-  return page.waitForResponse((r) => {
-    if (r.request().method() !== method) return false;
-    const p = new URL(r.url()).pathname;
-    return typeof pathname === 'string' ? p === pathname : pathname.test(p);
-  });
-}
-
-/** Runs `action` and returns the response to the API call it causes. */
-async function calling(page: Page, method: string, pathname: string | RegExp, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([responseTo(page, method, pathname), action()]);
-  return response;
-}
 
 async function logInPhone(page: Page, phone: string): Promise<void> {
   await page.goto(`${base}/h5/`);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page, type Response } from 'playwright-core';
 
 /**
  * Debian's Chromium driven by playwright-core, for browser tests (`apt-get install -y chromium
@@ -134,4 +134,19 @@ export function ensureWebBuilt(): void {
   } finally {
     rmSync(buildLock, { recursive: true, force: true });
   }
+}
+
+/** The next response to `method path` (path without the query; a string is matched exactly). */
+export function responseTo(page: Page, method: string, pathname: string | RegExp): Promise<Response> {
+  return page.waitForResponse((r) => {
+    if (r.request().method() !== method) return false;
+    const p = new URL(r.url()).pathname;
+    return typeof pathname === 'string' ? p === pathname : pathname.test(p);
+  });
+}
+
+/** Runs `action` and returns the response to the API call it causes. */
+export async function calling(page: Page, method: string, pathname: string | RegExp, action: () => Promise<unknown>): Promise<Response> {
+  const [response] = await Promise.all([responseTo(page, method, pathname), action()]);
+  return response;
 }
