@@ -19,12 +19,13 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { cpuMsOf, percentile, postgresPids, pssKiB } from './proc.js';
 import { machine, writeSection } from './report.js';
 
 const SPEAKERS = Number(process.env.BENCH_SPEAKERS ?? 1000);
@@ -54,7 +55,6 @@ const speakerId = (n: number) => `bench-spk-${String(n).padStart(4, '0')}`;
 const speakerSecret = (id: string) => createHmac('sha256', SECRET_SEED).update(id).digest('base64url');
 const now = () => performance.timeOrigin + performance.now();
 const byValue = (a: number, b: number) => a - b;
-const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
 const median = (values: number[]) => percentile([...values].sort(byValue), 50);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -212,57 +212,6 @@ async function inProcessSpeakers(): Promise<Speakers> {
 }
 
 // ---- readings from /proc ----------------------------------------------------------------------------
-
-const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
-
-/** CPU time (user + system) of a thread or process from its /proc stat line, in ms. */
-function cpuMsOf(statFile: string): number {
-  try {
-    const stat = readFileSync(statFile, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
-  } catch {
-    return 0;
-  }
-}
-
-/** Proportional set size (shared pages split between sharers) of a process, in KiB. */
-function pssKiB(pid: number): number {
-  try {
-    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
-function postgresPids(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  const all: number[] = [];
-  const walk = (pid: number) => {
-    for (const child of children.get(pid) ?? []) {
-      all.push(child);
-      walk(child);
-    }
-  };
-  walk(root);
-  return all.filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres');
-    } catch {
-      return false;
-    }
-  });
-}
 
 // ---- the platform and the measurements (main process) -----------------------------------------------
 

@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pssKiB } from './proc.js';
 import { machine, writeSection } from './report.js';
 
 const freePort = () =>
@@ -33,16 +34,6 @@ async function waitHealthy(port: number, child: ChildProcess, timeoutMs = 120_00
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error('platform did not become healthy');
-}
-
-/** Proportional set size (shared pages split between sharers) of a process, in KiB. */
-function pssKiB(pid: number): number {
-  try {
-    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    return Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
 }
 
 function childrenOf(pid: number): number[] {
