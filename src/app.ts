@@ -43,6 +43,12 @@ import { pointsRoutes } from './modules/points/points.routes.js';
 import { PointsService } from './modules/points/points.service.js';
 import { StoreRepository } from './modules/points/store.repository.js';
 import { StoreService } from './modules/points/store.service.js';
+import { LiveHub } from './modules/live/live-hub.js';
+import { liveRoutes } from './modules/live/live.routes.js';
+import { ExternalDetections } from './modules/safe-village/external-detections.js';
+import { SafeVillageRepository } from './modules/safe-village/safe-village.repository.js';
+import { safeVillageRoutes } from './modules/safe-village/safe-village.routes.js';
+import { SafeVillageService } from './modules/safe-village/safe-village.service.js';
 import { RegionsRepository } from './modules/regions/regions.repository.js';
 import { regionsRoutes } from './modules/regions/regions.routes.js';
 import { RegionsService } from './modules/regions/regions.service.js';
@@ -79,6 +85,9 @@ export interface Services {
   devices: DevicesService;
   audio: AudioService;
   broadcasts: BroadcastService;
+  live: LiveHub;
+  safeVillage: SafeVillageService;
+  externalDetections: ExternalDetections;
   /** Values known only once the server listens; tests and main.ts set them. */
   runtime: { publicBaseUrl: string };
 }
@@ -213,7 +222,29 @@ export function createServices(
     publicBaseUrl: () => runtime.publicBaseUrl,
   });
   broadcasts.listen(devices.events);
+  const live = new LiveHub(db, logger);
+  // 平安乡村: alarms speak through the broadcasting module's alarm priority.
+  const safeVillage = new SafeVillageService({
+    db,
+    repository: new SafeVillageRepository(db),
+    regions,
+    accounts,
+    devices,
+    broadcasts,
+    cases,
+    notifications,
+    audit,
+    blobs,
+    signer: new UrlSigner(secret, clock),
+    live,
+    clock,
+    logger,
+  });
+  const externalDetections = new ExternalDetections(safeVillage, clock, logger);
   return {
+    live,
+    safeVillage,
+    externalDetections,
     broadcasts,
     runtime,
     regions,
@@ -241,6 +272,7 @@ export function createServices(
 export async function buildApp(deps: { db: Db; config: Config; logger: Logger; services: Services }): Promise<App> {
   const { db, config, logger, services } = deps;
   const app = createHttpServer({ logger, trustProxy: config.http.trustProxy });
+  app.addHook('onClose', async () => services.live.close());
   await registerOpenApi(app);
   await app.register(authPlugin, { accounts: services.accounts });
   healthRoutes(app, db, { name: '数乡 Shuxiang', version: '0.1.0', demo: config.demo });
@@ -259,6 +291,8 @@ export async function buildApp(deps: { db: Db; config: Config; logger: Logger; s
   devicesRoutes(app, services.devices);
   audioRoutes(app, services.audio);
   broadcastRoutes(app, services.broadcasts);
+  safeVillageRoutes(app, services.safeVillage, services.externalDetections);
+  liveRoutes(app, services.live);
   const webApps = await registerWebApps(app);
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect(webApps.includes('h5') ? '/h5/' : '/api/docs'));
   return app;

@@ -76,10 +76,18 @@ const envSchema = z.object({
   MQTT_SHARED_SUBSCRIPTIONS: booleanString.default(true),
   DEVICE_HEARTBEAT_TIMEOUT_SECONDS: positiveInt.min(10).max(3600).default(90),
   SIMULATE_SPEAKERS: booleanString.optional(),
+  // 平安乡村: the built-in detector, Frigate's MQTT events, the demo's virtual camera.
+  DETECTOR: booleanString.default(true),
+  DETECTOR_THREADS: positiveInt.max(64).default(1),
+  FRIGATE_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or - (at most 32)').default('frigate'),
+  FRIGATE_MQTT_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('frigate'),
+  FRIGATE_MQTT_PASSWORD: z.string().min(16, 'must have at least 16 characters').optional(),
+  DEMO_CAMERA_VIDEO: z.string().min(1).optional(),
+  DEMO_RTSP_PORT: z.coerce.number().int().min(0).max(65535).default(8554),
 });
 
 /** Variables whose values never appear in error messages. */
-const secretVariables = new Set(['SHUXIANG_SECRET', 'S3_SECRET_ACCESS_KEY', 'MQTT_PASSWORD', 'MQTT_URL']);
+const secretVariables = new Set(['SHUXIANG_SECRET', 'S3_SECRET_ACCESS_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'FRIGATE_MQTT_PASSWORD']);
 
 export type EnvInput = Record<string, string | undefined>;
 
@@ -110,6 +118,21 @@ export interface Config {
   publicUrl?: string;
   mqtt: MqttConfig;
   devices: { heartbeatTimeoutSeconds: number; simulateSpeakers: boolean };
+  safeVillage: SafeVillageConfig;
+}
+
+/**
+ * 平安乡村. `detector`: this process reads the cameras' streams (turn off where separate
+ * `shuxiang worker detector` processes do). `frigate`: the topic prefix of Frigate's events and,
+ * with the embedded broker, the account Frigate connects with (none without a password).
+ * `demoVideo`/`demoRtspPort`: the demo's virtual camera (default: the opencv-doc sample when present).
+ */
+export interface SafeVillageConfig {
+  detector: boolean;
+  detectorThreads: number;
+  frigate: { topicPrefix: string; username: string; password?: string };
+  demoVideo?: string;
+  demoRtspPort: number;
 }
 
 /**
@@ -227,6 +250,13 @@ export function loadConfig(env: EnvInput = process.env): Config {
       sharedSubscriptions: e.MQTT_SHARED_SUBSCRIPTIONS,
     },
     devices: { heartbeatTimeoutSeconds: e.DEVICE_HEARTBEAT_TIMEOUT_SECONDS, simulateSpeakers: e.SIMULATE_SPEAKERS ?? e.SHUXIANG_DEMO },
+    safeVillage: {
+      detector: e.DETECTOR,
+      detectorThreads: e.DETECTOR_THREADS,
+      frigate: { topicPrefix: e.FRIGATE_TOPIC_PREFIX, username: e.FRIGATE_MQTT_USERNAME, password: e.FRIGATE_MQTT_PASSWORD },
+      demoVideo: e.DEMO_CAMERA_VIDEO,
+      demoRtspPort: e.DEMO_RTSP_PORT,
+    },
     secret: e.SHUXIANG_SECRET,
     blobs: e.S3_BUCKET
       ? {

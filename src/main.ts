@@ -134,6 +134,8 @@ export async function startPlatform(config: Config): Promise<void> {
     await app.listen({ port: config.http.port, host: config.http.host });
     // Devices over MQTT: the embedded broker or MQTT_URL; in demo mode the simulated speakers.
     messaging = await startDeviceMessaging(config, services.devices, logger);
+    // 平安乡村: Frigate's events arrive on the same MQTT connection.
+    await services.externalDetections.listenToFrigate(messaging.bus, config.safeVillage.frigate.topicPrefix);
     // Durable timers (case deadlines, escalation) and the SMS outbox.
     pollers = [
       startPoller('jobs', () => services.jobs.runDue(), config.jobPollSeconds * 1000, logger),

@@ -390,6 +390,61 @@ const cases: Case[] = [
   { name: 'rotate a speaker’s secret in a neighbouring village', method: 'POST', url: () => `/api/devices/spk-${NEIGHBOUR_VILLAGE}-01/rotate-secret`, expect: by(200, 200, 404, 404, 403, 403) },
   { name: 'remove a speaker in a neighbouring village', method: 'DELETE', url: (_f, role) => `/api/devices/${matrixDevices.neighbourFor[role]}`, expect: by(204, 204, 404, 404, 403, 403) },
   { name: 'remove a speaker in own village', method: 'DELETE', url: (_f, role) => `/api/devices/${matrixDevices.homeFor[role]}`, expect: by(204, 204, 204, 204, 403, 403) },
+  // 平安乡村 (cameras, zones, alarms): read by the village's people who work (grid workers only in
+  // their grid), cameras and zones managed by cadres and township staff, alarms handled by all who
+  // read them; villagers see none. Pictures need a signed URL; the webhook needs a camera's secret.
+  // (GET /api/live streams forever, so its region filter is proved in safe-village.api.test.ts.)
+  { name: 'list cameras', method: 'GET', url: () => '/api/cameras', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read a camera in own grid', method: 'GET', url: () => `/api/cameras/${safeVillage.homeCamera}`, expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read a camera of own village (not the grid)', method: 'GET', url: () => `/api/cameras/${safeVillage.villageCamera}`, expect: by(200, 200, 200, 200, 404, 403) },
+  { name: 'read a camera in a neighbouring village', method: 'GET', url: () => `/api/cameras/${safeVillage.neighbourCamera}`, expect: by(200, 200, 404, 404, 404, 403) },
+  {
+    name: 'register a camera in own village',
+    method: 'POST',
+    url: () => '/api/cameras',
+    body: (role) => ({ id: `cam-matrix-home-${roles.indexOf(role)}`, name: '矩阵摄像头', regionCode: HOME_VILLAGE }),
+    expect: by(201, 201, 201, 403, 403, 403),
+  },
+  {
+    name: 'register a camera in a neighbouring village',
+    method: 'POST',
+    url: () => '/api/cameras',
+    body: (role) => ({ id: `cam-matrix-away-${roles.indexOf(role)}`, name: '越界摄像头', regionCode: NEIGHBOUR_VILLAGE }),
+    expect: by(201, 201, 404, 403, 403, 403),
+  },
+  { name: 'change a camera in a neighbouring village', method: 'PATCH', url: () => `/api/cameras/${safeVillage.neighbourCamera}`, body: () => ({ detectFps: 1 }), expect: by(200, 200, 404, 403, 403, 403) },
+  { name: 'remove a camera in own village', method: 'DELETE', url: (_f, role) => `/api/cameras/${safeVillage.homeCameraFor[role]}`, expect: by(204, 204, 204, 403, 403, 403) },
+  { name: 'remove a camera in a neighbouring village', method: 'DELETE', url: (_f, role) => `/api/cameras/${safeVillage.neighbourCameraFor[role]}`, expect: by(204, 204, 404, 403, 403, 403) },
+  { name: 'a camera picture without a signature', method: 'GET', url: () => `/api/cameras/${safeVillage.homeCamera}/snapshot`, expect: all(403), anonymous: 403 },
+  { name: 'zones of a camera in own grid', method: 'GET', url: () => `/api/cameras/${safeVillage.homeCamera}/zones`, expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'zones of a camera in a neighbouring village', method: 'GET', url: () => `/api/cameras/${safeVillage.neighbourCamera}/zones`, expect: by(200, 200, 404, 404, 404, 403) },
+  { name: 'draw a zone in own village', method: 'POST', url: () => `/api/cameras/${safeVillage.homeCamera}/zones`, body: () => ({ name: '矩阵', polygon: square01 }), expect: by(201, 201, 201, 403, 403, 403) },
+  { name: 'draw a zone in a neighbouring village', method: 'POST', url: () => `/api/cameras/${safeVillage.neighbourCamera}/zones`, body: () => ({ name: '越界', polygon: square01 }), expect: by(201, 201, 404, 403, 403, 403) },
+  { name: 'change a zone in a neighbouring village', method: 'PATCH', url: () => `/api/zones/${safeVillage.neighbourZone}`, body: () => ({ cooldownSeconds: 30 }), expect: by(200, 200, 404, 403, 403, 403) },
+  { name: 'remove a zone in own village', method: 'DELETE', url: (_f, role) => `/api/zones/${safeVillage.homeZoneFor[role]}`, expect: by(204, 204, 204, 403, 403, 403) },
+  { name: 'list alarms', method: 'GET', url: () => '/api/alarms', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'alarm statistics', method: 'GET', url: () => '/api/alarms/stats', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read an alarm in own grid', method: 'GET', url: () => `/api/alarms/${safeVillage.homeAlarmFor.admin}`, expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read an alarm in a neighbouring village', method: 'GET', url: () => `/api/alarms/${safeVillage.neighbourAlarmFor.admin}`, expect: by(200, 200, 404, 404, 404, 403) },
+  { name: 'acknowledge an alarm in own grid', method: 'POST', url: (_f, role) => `/api/alarms/${safeVillage.homeAlarmFor[role]}/acknowledge`, body: () => ({}), expect: by(200, 200, 200, 200, 200, 403) },
+  {
+    name: 'mark an alarm in a neighbouring village a false positive',
+    method: 'POST',
+    url: (_f, role) => `/api/alarms/${safeVillage.neighbourAlarmFor[role]}/false-positive`,
+    body: () => ({}),
+    expect: by(200, 200, 404, 404, 404, 403),
+  },
+  { name: 'turn an alarm in a neighbouring village into a case', method: 'POST', url: (_f, role) => `/api/alarms/${safeVillage.neighbourCaseAlarmFor[role]}/case`, body: () => ({}), expect: by(200, 200, 404, 404, 404, 403) },
+  { name: 'an alarm picture without a signature', method: 'GET', url: () => `/api/alarms/${safeVillage.homeAlarmFor.admin}/snapshot`, expect: all(403), anonymous: 403 },
+  {
+    name: 'detections without the camera’s secret',
+    method: 'POST',
+    url: () => '/api/detections/webhook',
+    body: () => ({ cameraId: safeVillage.homeCamera, objects: [] }),
+    expect: all(401),
+    // Without a body, validation answers first.
+    anonymous: 400,
+  },
 ];
 
 /** Speech clips made in 西阳邱村, 黑堡乡, 东阳邱村 and 固店镇, each with a signed URL of its file. */
@@ -488,6 +543,85 @@ beforeAll(async () => {
       ),
     ) as Record<Role, string>;
   matrixDevices = { homeFor: await make(HOME_VILLAGE, 'home'), neighbourFor: await make(NEIGHBOUR_VILLAGE, 'away') };
+});
+
+const square01 = [
+  [0, 0],
+  [1, 0],
+  [1, 1],
+  [0, 1],
+];
+
+/** Cameras in 西阳邱村 (grid 1, and the village itself) and 东阳邱村, each with a zone and alarms. */
+let safeVillage: {
+  homeCamera: string;
+  villageCamera: string;
+  neighbourCamera: string;
+  neighbourZone: string;
+  homeCameraFor: Record<Role, string>;
+  neighbourCameraFor: Record<Role, string>;
+  homeZoneFor: Record<Role, string>;
+  homeAlarmFor: Record<Role, string>;
+  neighbourAlarmFor: Record<Role, string>;
+  neighbourCaseAlarmFor: Record<Role, string>;
+};
+
+beforeAll(async () => {
+  const admin = (await t.services.accounts.authenticate(tokens.admin))!.actor;
+  const sv = t.services.safeVillage;
+  const camera = async (id: string, regionCode: string) =>
+    (await sv.createCamera(admin, { id, name: id, regionCode, location: null, streamUrl: null, detect: false, detectFps: 2, externalName: null, frameSize: null, speakerIds: [], enabled: true }, noRequest)).camera.id;
+  const zone = async (cameraId: string) =>
+    (
+      await sv.createZone(
+        admin,
+        cameraId,
+        {
+          name: '矩阵区域',
+          kind: 'drowning',
+          enabled: true,
+          polygon: square01 as [number, number][],
+          objectClass: 'person',
+          minScore: 0.5,
+          anchor: 'bottom_center',
+          minBoxShare: 0.5,
+          inertiaFrames: 1,
+          minDwellSeconds: 0,
+          minBoxArea: 0,
+          maxBoxArea: 1,
+          schedules: [],
+          cooldownSeconds: 0,
+          severity: 'warning',
+          voice: null,
+          actions: { playOnSpeaker: false, notifyGridWorker: false, createCase: false },
+        },
+        noRequest,
+      )
+    ).id;
+  const perRole = async (make: (i: number) => Promise<string>) => Object.fromEntries(await Promise.all(roles.map(async (r, i) => [r, await make(i)]))) as Record<Role, string>;
+  const homeCamera = await camera('cam-matrix-grid', HOME_GRID);
+  const neighbourCamera = await camera('cam-matrix-neighbour', NEIGHBOUR_VILLAGE);
+  const homeZone = await zone(homeCamera);
+  const neighbourZone = await zone(neighbourCamera);
+  let track = 0;
+  const alarm = async (cameraId: string, zoneId: string) => {
+    const at = new Date();
+    const trackId = `matrix-${track++}`;
+    const box = { x: 0.4, y: 0.4, width: 0.1, height: 0.2 };
+    return (await sv.raise({ cameraId, zoneId, source: 'webhook', alarm: { zoneId, trackId, at, enteredAt: at, score: 0.9, detection: { trackId, label: 'person', score: 0.9, box } } })).id;
+  };
+  safeVillage = {
+    homeCamera,
+    villageCamera: await camera('cam-matrix-village', HOME_VILLAGE),
+    neighbourCamera,
+    neighbourZone,
+    homeCameraFor: await perRole((i) => camera(`cam-matrix-home-rm${i}`, HOME_VILLAGE)),
+    neighbourCameraFor: await perRole((i) => camera(`cam-matrix-away-rm${i}`, NEIGHBOUR_VILLAGE)),
+    homeZoneFor: await perRole(() => zone(homeCamera)),
+    homeAlarmFor: await perRole(() => alarm(homeCamera, homeZone)),
+    neighbourAlarmFor: await perRole(() => alarm(neighbourCamera, neighbourZone)),
+    neighbourCaseAlarmFor: await perRole(() => alarm(neighbourCamera, neighbourZone)),
+  };
 });
 
 beforeAll(async () => {

@@ -29,7 +29,7 @@ export function mqttTestEnv(): EnvInput {
  * Device ids the tests may connect, per test file tag. An external broker knows only devices in
  * its password file, so the file lists exactly these (with `testDeviceSecret`) and the demo's.
  */
-export const testDeviceTags = ['msg', 'sim', 'bench', 'bcast'] as const;
+export const testDeviceTags = ['msg', 'sim', 'bench', 'bcast', 'safe'] as const;
 export const TEST_DEVICES_PER_TAG = 40;
 export const testDeviceId = (tag: (typeof testDeviceTags)[number], n: number) => `t-${tag}-${String(n).padStart(2, '0')}`;
 export const testDeviceIds = () => testDeviceTags.flatMap((tag) => Array.from({ length: TEST_DEVICES_PER_TAG }, (_, i) => testDeviceId(tag, i + 1)));

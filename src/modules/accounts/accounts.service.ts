@@ -182,6 +182,11 @@ export class AccountsService {
     return this.users.activeAt(regionCode, roles, db);
   }
 
+  /** Active users with one of `roles` anywhere at or below the region path (a village's grid workers). */
+  contactsWithin(regionPath: string, roles: Role[], db?: Db) {
+    return this.users.activeWithin(regionPath, roles, db);
+  }
+
   async contactOf(userId: string) {
     const user = await this.users.findById(userId);
     return user ? { id: user.id, name: user.name, phone: user.phone, role: user.role } : undefined;

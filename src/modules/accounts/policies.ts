@@ -34,6 +34,10 @@ const permissions = {
   'audio.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'devices.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
   'devices.write': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  // 平安乡村: staff manage their township's cameras, cadres their village's; handlers of cases handle alarms.
+  'cameras.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
+  'cameras.write': ['admin', 'township_staff', 'village_cadre'],
+  'alarms.handle': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

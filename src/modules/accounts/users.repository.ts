@@ -89,6 +89,19 @@ export class UsersRepository {
       .execute();
   }
 
+  /** Active users with one of `roles` at or below the region path. */
+  async activeWithin(regionPath: string, roles: Role[], db: Db = this.db) {
+    if (roles.length === 0) return [];
+    return db
+      .selectFrom('users')
+      .innerJoin('regions', 'regions.code', 'users.region_code')
+      .select(['users.id', 'users.name', 'users.phone', 'users.role'])
+      .where('regions.path', 'like', `${regionPath}%`)
+      .where('users.role', 'in', roles)
+      .where('users.disabled_at', 'is', null)
+      .execute();
+  }
+
   async countAll(): Promise<number> {
     const row = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return row.n;

@@ -194,4 +194,12 @@ export class BroadcastRepository {
   async deleteSchedule(tx: Db, id: string): Promise<void> {
     await tx.deleteFrom('broadcast_schedules').where('id', '=', id).execute();
   }
+
+  async deliveryStates(broadcastIds: string[]): Promise<Map<string, DeliveryState[]>> {
+    const states = new Map<string, DeliveryState[]>();
+    if (broadcastIds.length === 0) return states;
+    const rows = await this.db.selectFrom('broadcast_deliveries').select(['broadcast_id', 'state']).where('broadcast_id', 'in', broadcastIds).execute();
+    for (const row of rows) states.set(row.broadcast_id, [...(states.get(row.broadcast_id) ?? []), row.state]);
+    return states;
+  }
 }

@@ -97,6 +97,11 @@ export class BroadcastService {
     );
   }
 
+  /** The delivery states of each broadcast's speakers, for modules showing whether a warning played. */
+  async deliveryStates(broadcastIds: string[]): Promise<Map<string, DeliveryState[]>> {
+    return this.deps.repository.deliveryStates(broadcastIds);
+  }
+
   private async send(
     id: string,
     content: Content,

@@ -197,6 +197,43 @@ export class CasesService {
     return { id: input.id, created };
   }
 
+  /**
+   * A case from a safe-village alarm (a zone's automatic action, or an operator turning the alarm
+   * into a case): placed where the camera stands, reported by the operator when there is one.
+   * Idempotent on `id`.
+   */
+  async submitFromAlarm(input: {
+    id: string;
+    categoryCode: string;
+    description: string;
+    regionCode: string;
+    location: { lon: number; lat: number } | null;
+    reporter: Actor | null;
+  }): Promise<{ id: string; created: boolean }> {
+    const existing = await this.deps.repository.findById(input.id);
+    if (existing) {
+      if (existing.source !== 'alarm') throw new AppError('CASE_ID_CONFLICT');
+      return { id: existing.id, created: false };
+    }
+    const category = await this.activeCategory(input.categoryCode);
+    const place = await this.deps.regions.placeOf(input.regionCode);
+    if (!place) throw new AppError('REGION_NOT_FOUND', { detail: { zh: input.regionCode, en: input.regionCode } });
+    const created = await this.create({
+      id: input.id,
+      category,
+      description: input.description,
+      address: null,
+      location: input.location,
+      place,
+      source: 'alarm',
+      reporter: input.reporter ? { id: input.reporter.userId, name: input.reporter.name, phone: null, role: input.reporter.role } : null,
+      anonymous: false,
+      smsOptIn: false,
+      photoIds: [],
+    });
+    return { id: input.id, created };
+  }
+
   /** Cases of public categories for anonymous readers (Open311): no identities, no private categories. */
   async listPublic(filter: { ids?: string[]; categoryCodes?: string[]; from?: Date; to?: Date; states?: CaseState[] }, limit: number) {
     const rows = await this.deps.repository.listPublic(filter, limit);
@@ -217,7 +254,7 @@ export class CasesService {
     address: string | null;
     location: { lon: number; lat: number } | null;
     place: Place;
-    source: 'app' | 'console' | 'open311';
+    source: 'app' | 'console' | 'open311' | 'alarm';
     reporter: { id: string | null; name: string | null; phone: string | null; role: Role | null } | null;
     anonymous: boolean;
     smsOptIn: boolean;

@@ -32,12 +32,13 @@ export function splitCredentials(url: string): { url: string; username?: string;
  * simulated speakers of the demo villages (SIMULATE_SPEAKERS).
  */
 export async function startDeviceMessaging(
-  config: Pick<Config, 'mqtt' | 'devices' | 'demo'>,
+  config: Pick<Config, 'mqtt' | 'devices' | 'demo'> & { safeVillage?: Pick<Config['safeVillage'], 'frigate'> },
   devices: DevicesService,
   logger: Logger,
   options: { simulate?: boolean } = {},
 ): Promise<DeviceMessagingHandle> {
   const { mqtt } = config;
+  const frigate = config.safeVillage?.frigate;
   let broker: EmbeddedBroker | undefined;
   let bus: MqttBus | undefined;
   let simulator: SpeakerSimulator | undefined;
@@ -66,6 +67,7 @@ export async function startDeviceMessaging(
         port: mqtt.port,
         topics: devices.topics,
         platform: { username, password },
+        integration: frigate?.password ? { username: frigate.username, password: frigate.password, prefix: frigate.topicPrefix } : undefined,
         authenticateDevice: (id, secret) => devices.verifyCredentials(id, secret),
         logger,
       }).catch((error: unknown) => {

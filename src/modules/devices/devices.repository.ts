@@ -207,6 +207,14 @@ export class DevicesRepository {
       .execute();
   }
 
+  /** Makes exactly these speakers the ones bound to the camera. */
+  async bindSpeakers(tx: Db, cameraId: string, speakerIds: string[], now: Date): Promise<void> {
+    let unbind = tx.updateTable('devices').set({ bound_camera_id: null, updated_at: now }).where('bound_camera_id', '=', cameraId);
+    if (speakerIds.length > 0) unbind = unbind.where('id', 'not in', speakerIds);
+    await unbind.execute();
+    if (speakerIds.length > 0) await tx.updateTable('devices').set({ bound_camera_id: cameraId, updated_at: now }).where('id', 'in', speakerIds).execute();
+  }
+
   async stats(scope: Scope): Promise<{ total: number; online: number; disabled: number; rejected: number }> {
     const row = await this.db
       .selectFrom('devices')

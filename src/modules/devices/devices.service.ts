@@ -324,6 +324,19 @@ export class DevicesService {
     return (await this.deps.repository.findByIds(ids)).map(toSpeaker);
   }
 
+  /**
+   * Inside the camera module's transaction: binds exactly these speakers to the camera. Each must
+   * be a speaker the caller may manage; otherwise DEVICE_NOT_FOUND names it under `field`.
+   */
+  async bindToCamera(tx: Db, actor: Actor, cameraId: string, speakerIds: string[], field: string): Promise<void> {
+    requirePermission(actor.role, 'devices.write');
+    for (const [index, id] of speakerIds.entries()) {
+      const row = await this.deps.repository.findInScope(actor.scope, id, tx);
+      if (!row || row.kind !== 'speaker') throw new AppError('DEVICE_NOT_FOUND', { details: [{ field: `${field}.${index}`, message: `音柱 ${id} 不存在`, messageEn: `no speaker ${id}` }] });
+    }
+    await this.deps.repository.bindSpeakers(tx, cameraId, [...new Set(speakerIds)], this.deps.clock.now());
+  }
+
   /** Enabled speakers bound to a camera (the one beside it warns people it sees). */
   async speakersBoundTo(cameraId: string): Promise<Speaker[]> {
     return (await this.deps.repository.speakersBoundTo(cameraId)).map(toSpeaker);

@@ -11,11 +11,20 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 // A calendar date is a local date, not an instant: keep 'YYYY-MM-DD' instead of a Date at UTC midnight.
 pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
+const pools = new WeakMap<Db, pg.Pool>();
+
 export function createDb(connectionString: string, poolSize = 10): Db {
   const pool = new pg.Pool({ connectionString, max: poolSize });
   // An idle client losing its server (restart, network) must not crash the process.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pool behind a database handle, for what Kysely does not offer (LISTEN). */
+export function poolOf(db: Db): pg.Pool | undefined {
+  return pools.get(db);
 }
 
 /** True when the server answers a trivial query within the timeout. */

@@ -511,6 +511,96 @@ export interface BroadcastDeliveriesTable {
   updated_at: Date;
 }
 
+export type ZoneKind = 'drowning' | 'straw_burning' | 'dumping' | 'security' | 'other';
+export type ZoneAnchor = 'bottom_center' | 'center' | 'box_share';
+export type AlarmSeverity = 'info' | 'warning' | 'critical';
+export type AlarmState = 'open' | 'acknowledged' | 'false_positive' | 'case_created';
+export type AlarmSource = 'detector' | 'frigate' | 'webhook';
+
+export interface CamerasTable {
+  id: string;
+  name: string;
+  region_code: string;
+  region_path: string;
+  lon: number | null;
+  lat: number | null;
+  /** rtsp://…, http(s)://… or a file path; null for a camera that only sends its own detections. */
+  stream_url: string | null;
+  /** Whether the built-in detector reads the stream. */
+  detect: boolean;
+  detect_fps: number;
+  /** The camera's name in Frigate's MQTT events (`after.camera`). */
+  external_name: string | null;
+  /** SHA-256 of the secret the camera's own AI signs its webhook calls with. */
+  webhook_secret_hash: string;
+  frame_width: number | null;
+  frame_height: number | null;
+  enabled: boolean;
+  online: boolean;
+  online_changed_at: Date | null;
+  last_frame_at: Date | null;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CameraZonesTable {
+  id: string;
+  camera_id: string;
+  name: string;
+  kind: ZoneKind;
+  enabled: boolean;
+  polygon: ColumnType<[number, number][], string, string>;
+  object_class: string;
+  min_score: number;
+  anchor: ZoneAnchor;
+  min_box_share: number;
+  inertia_frames: number;
+  min_dwell_seconds: number;
+  min_box_area: number;
+  max_box_area: number;
+  schedules: ColumnType<{ days?: number[]; start: string; end: string; months?: number[] }[], string, string>;
+  cooldown_seconds: number;
+  severity: AlarmSeverity;
+  warning_text: string;
+  voice: string | null;
+  play_on_speaker: boolean;
+  notify_grid_worker: boolean;
+  create_case: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AlarmsTable {
+  id: string;
+  dedupe_key: string;
+  camera_id: string | null;
+  camera_name: string;
+  zone_id: string | null;
+  zone_name: string;
+  kind: ZoneKind;
+  severity: AlarmSeverity;
+  region_code: string;
+  region_path: string;
+  source: AlarmSource;
+  track_id: string;
+  label: string;
+  score: number;
+  box: ColumnType<{ x: number; y: number; width: number; height: number }, string, string>;
+  entered_at: Date;
+  raised_at: Date;
+  snapshot_key: string | null;
+  warning_text: string;
+  broadcast_id: string | null;
+  speaker_ids: ColumnType<string[], string[] | undefined, string[]>;
+  state: AlarmState;
+  case_id: string | null;
+  handled_by: string | null;
+  handled_by_name: string | null;
+  handled_at: Date | null;
+  note: string | null;
+}
+
 export interface Database {
   broadcast_schedules: BroadcastSchedulesTable;
   broadcasts: BroadcastsTable;
@@ -541,6 +631,9 @@ export interface Database {
   points_orders: PointsOrdersTable;
   audio_clips: AudioClipsTable;
   devices: DevicesTable;
+  cameras: CamerasTable;
+  camera_zones: CameraZonesTable;
+  alarms: AlarmsTable;
 }
 
 export type RegionRow = Selectable<RegionsTable>;

@@ -82,6 +82,14 @@ export const errorCatalogue = {
   DEVICE_DISABLED: { status: 409, zh: '设备已停用', en: 'The device is disabled' },
   DEVICE_OFFLINE: { status: 409, zh: '设备离线', en: 'The device is offline' },
   DEVICE_MESSAGING_UNAVAILABLE: { status: 503, zh: '设备通信服务暂不可用', en: 'Device messaging is unavailable' },
+  CAMERA_NOT_FOUND: { status: 404, zh: '摄像头不存在', en: 'Camera not found' },
+  CAMERA_EXISTS: { status: 409, zh: '该摄像头编号或 Frigate 名称已被使用', en: 'This camera id or Frigate name is already in use' },
+  CAMERA_NO_SNAPSHOT: { status: 404, zh: '暂无画面', en: 'No picture from this camera yet' },
+  CAMERA_SECRET_INVALID: { status: 401, zh: '摄像头密钥无效', en: 'The camera secret is not valid' },
+  ZONE_NOT_FOUND: { status: 404, zh: '警戒区域不存在', en: 'Zone not found' },
+  ALARM_NOT_FOUND: { status: 404, zh: '告警不存在', en: 'Alarm not found' },
+  ALARM_ALREADY_HANDLED: { status: 409, zh: '该告警已处理', en: 'The alarm has already been handled' },
+  ALARM_NO_SNAPSHOT: { status: 404, zh: '该告警没有抓拍图', en: 'The alarm has no snapshot' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -5,7 +5,7 @@ import { samePassword } from './credentials.js';
 import type { DeviceTopics } from './topics.js';
 
 /** Who a connection belongs to, decided once at CONNECT. */
-type Identity = { kind: 'platform' } | { kind: 'device'; deviceId: string };
+type Identity = { kind: 'platform' } | { kind: 'device'; deviceId: string } | { kind: 'integration' };
 
 export interface EmbeddedBrokerOptions {
   host: string;
@@ -14,6 +14,11 @@ export interface EmbeddedBrokerOptions {
   topics: DeviceTopics;
   /** The platform's own service account (full access under the topic prefix). */
   platform: { username: string; password: string };
+  /**
+   * An integration that speaks its own topics, e.g. Frigate publishing `frigate/events`: it may
+   * publish and subscribe under `prefix/` only, and the platform may subscribe there too.
+   */
+  integration?: { username: string; password: string; prefix: string };
   /** Checks a device's id and secret (against the devices table). */
   authenticateDevice(deviceId: string, secret: string): Promise<boolean>;
   logger: Logger;
@@ -77,6 +82,15 @@ export class EmbeddedBroker {
           broker!.identities.set(client, { kind: 'platform' });
           return done(null, true);
         }
+        if (options.integration && username === options.integration.username) {
+          if (!samePassword(secret, options.integration.password)) {
+            broker!.stats.connectionsRefused++;
+            logger.warn({ clientId: client.id }, 'mqtt: wrong password for the integration account');
+            return done(refusal(BAD_USERNAME_OR_PASSWORD, 'bad username or password'), false);
+          }
+          broker!.identities.set(client, { kind: 'integration' });
+          return done(null, true);
+        }
         if (client.id !== username) {
           broker!.stats.connectionsRefused++;
           logger.warn({ clientId: client.id, username }, 'mqtt: a device must connect with its id as client id');
@@ -103,6 +117,7 @@ export class EmbeddedBroker {
       authorizePublish(client, packet, done) {
         const identity = identityOf(client);
         if (identity?.kind === 'platform' && packet.topic.startsWith(`${topics.prefix}/`)) return done(null);
+        if (identity?.kind === 'integration' && packet.topic.startsWith(`${options.integration!.prefix}/`)) return done(null);
         if (
           identity?.kind === 'device' &&
           topics.devicePublishAllowed(identity.deviceId, packet.topic, packet.retain) &&
@@ -119,10 +134,13 @@ export class EmbeddedBroker {
       authorizeSubscribe(client, subscription, done) {
         const identity = identityOf(client);
         const filter = subscription.topic;
+        const integrationPrefix = options.integration ? `${options.integration.prefix}/` : undefined;
         const allowed =
           identity?.kind === 'platform'
-            ? filter.startsWith(`${topics.prefix}/`)
-            : identity?.kind === 'device' && topics.deviceSubscribeAllowed(identity.deviceId, filter);
+            ? filter.startsWith(`${topics.prefix}/`) || (integrationPrefix !== undefined && filter.startsWith(integrationPrefix))
+            : identity?.kind === 'integration'
+              ? filter.startsWith(integrationPrefix!)
+              : identity?.kind === 'device' && topics.deviceSubscribeAllowed(identity.deviceId, filter);
         if (allowed) return done(null, subscription);
         broker!.stats.subscriptionsRefused++;
         logger.warn({ clientId: client.id, filter: filter.slice(0, 200) }, 'mqtt: subscription refused');

@@ -36,6 +36,9 @@ export interface MqttBusOptions {
  */
 export class MqttBus {
   private handler: DeviceMessageHandler | undefined;
+  /** Handlers of other systems' topics (e.g. Frigate's events), by exact topic. */
+  private readonly topicHandlers = new Map<string, (payload: Buffer) => Promise<void>>();
+  private topicChain: Promise<void> = Promise.resolve();
   private readonly chains = new Map<string, Promise<void>>();
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
@@ -93,6 +96,17 @@ export class MqttBus {
     }
   }
 
+  /**
+   * Receives another system's messages on one topic (QoS 1, in order; shared between platform
+   * processes like device traffic). A handler's failure is logged, never fatal.
+   */
+  async subscribeTopic(topic: string, handler: (payload: Buffer) => Promise<void>): Promise<void> {
+    this.topicHandlers.set(topic, handler);
+    const filter = this.options.shareGroup ? `$share/${this.options.shareGroup}/${topic}` : topic;
+    const granted = await this.client.subscribeAsync(filter, { qos: 1 });
+    if (granted.some((g) => g.qos === 128)) throw new Error(`the MQTT broker refused the platform's subscription to ${topic}`);
+  }
+
   /** Publishes and waits for the broker's PUBACK (QoS 1). */
   async publish(topic: string, payload: string | Buffer, options: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
     if (this.closed) throw new Error('the MQTT bus is closed');
@@ -109,6 +123,19 @@ export class MqttBus {
   }
 
   private dispatch(packet: IPublishPacket, done: (error?: Error) => void): void {
+    const topicHandler = this.topicHandlers.get(packet.topic);
+    if (topicHandler) {
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      this.stats.received++;
+      this.topicChain = this.topicChain
+        .then(() => topicHandler(payload))
+        .catch((error: unknown) => {
+          this.stats.handlerErrors++;
+          this.options.logger.error({ err: error, topic: packet.topic }, 'mqtt: topic handler failed');
+        });
+      done();
+      return;
+    }
     const parsed = this.options.topics.parse(packet.topic);
     if (!parsed || parsed.kind === 'cmd' || !this.handler) {
       done();

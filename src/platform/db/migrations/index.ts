@@ -8,6 +8,7 @@ import * as seedPointsRules from './20261127120100-seed-points-rules.js';
 import * as createDevices from './20261127130000-create-devices.js';
 import * as createAudio from './20261127130100-create-audio.js';
 import * as createBroadcasts from './20261127140000-create-broadcasts.js';
+import * as createSafeVillage from './20261127150000-create-safe-village.js';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so they load the same
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261127130000-create-devices': createDevices,
   '20261127130100-create-audio': createAudio,
   '20261127140000-create-broadcasts': createBroadcasts,
+  '20261127150000-create-safe-village': createSafeVillage,
 };
