@@ -8,6 +8,8 @@ import { type DeviceMessagingHandle, startDeviceMessaging } from './modules/devi
 import { systemClock } from './platform/clock.js';
 import { lockDataDir } from './platform/data-dir-lock.js';
 import { createDb, type Db } from './platform/db/database.js';
+import { type DemoCameraStream, demoStreamUrl, seedDemoCameras, startDemoCameraStream } from './modules/safe-village/demo-cameras.js';
+import { DetectorRunner } from './modules/safe-village/detector/detector-runner.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './platform/db/embedded-postgres.js';
 import { migrateToLatest } from './platform/db/migrator.js';
 import { resolveSecret } from './platform/signing.js';
@@ -54,7 +56,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   }
 }
 
-function banner(config: Config, seeded: boolean, mqttUrl?: string): string {
+function banner(config: Config, seeded: boolean, mqttUrl?: string, demoCameraUrl?: string): string {
   const base = `http://localhost:${config.http.port}`;
   const lines = [
     '',
@@ -65,6 +67,11 @@ function banner(config: Config, seeded: boolean, mqttUrl?: string): string {
     `  OpenAPI:            ${base}/api/openapi.json`,
     `  Health 健康检查:     ${base}/api/health`,
     `  MQTT 设备接入:       ${mqttUrl ?? '(not connected)'}${config.mqtt.url ? ' (external broker)' : ''}`,
+    ...(config.demo
+      ? [
+          `  Demo camera 演示摄像头: ${demoCameraUrl ? `${demoCameraUrl} (OpenCV vtest.avi; alarms at ${base}/console/ → 平安乡村)` : '(no video: run `npm run shuxiang -- samples fetch`, then restart)'}`,
+        ]
+      : []),
     `  Data 数据目录:       ${config.database.url ? '(external PostgreSQL via DATABASE_URL)' : path.relative(process.cwd(), config.dataDir) || '.'}`,
   ];
   if (config.demo) {
@@ -84,6 +91,8 @@ export async function startPlatform(config: Config): Promise<void> {
   let app: App | undefined;
   let pollers: Poller[] = [];
   let messaging: DeviceMessagingHandle | undefined;
+  let detector: DetectorRunner | undefined;
+  let demoCamera: DemoCameraStream | undefined;
   let stopping = false;
 
   // Registered before anything opens, so a signal during start-up also closes what is open so far.
@@ -102,6 +111,8 @@ export async function startPlatform(config: Config): Promise<void> {
     try {
       await app?.close();
       await Promise.all(pollers.map((poller) => poller.stop()));
+      await detector?.stop();
+      await demoCamera?.stop();
       await messaging?.close();
       await database?.close();
       logger.info('stopped');
@@ -134,8 +145,21 @@ export async function startPlatform(config: Config): Promise<void> {
     await app.listen({ port: config.http.port, host: config.http.host });
     // Devices over MQTT: the embedded broker or MQTT_URL; in demo mode the simulated speakers.
     messaging = await startDeviceMessaging(config, services.devices, logger);
-    // 平安乡村: Frigate's events arrive on the same MQTT connection.
-    await services.externalDetections.listenToFrigate(messaging.bus, config.safeVillage.frigate.topicPrefix);
+    // 平安乡村: Frigate's events arrive on the same MQTT connection; in demo mode a virtual camera
+    // streams OpenCV's pedestrian video over RTSP; the detector reads every camera that asks for it.
+    // (On the embedded broker only when Frigate has an account there.)
+    if (config.mqtt.url || config.safeVillage.frigate.password) {
+      await services.externalDetections.listenToFrigate(messaging.bus, config.safeVillage.frigate.topicPrefix);
+    }
+    if (config.demo) {
+      demoCamera = await startDemoCameraStream({ video: config.safeVillage.demoVideo, port: config.safeVillage.demoRtspPort, ffmpegPath: config.audio.ffmpegPath, logger });
+      const streamUrl = demoCamera?.url ?? demoStreamUrl(config.safeVillage.demoRtspPort);
+      await seedDemoCameras({ safeVillage: services.safeVillage, devices: services.devices, meta: services.meta }, streamUrl, systemClock.now());
+    }
+    if (config.safeVillage.detector) {
+      detector = new DetectorRunner({ service: services.safeVillage, clock: systemClock, logger, threads: config.safeVillage.detectorThreads, ffmpegPath: config.audio.ffmpegPath });
+      await detector.start();
+    }
     // Durable timers (case deadlines, escalation) and the SMS outbox.
     pollers = [
       startPoller('jobs', () => services.jobs.runDue(), config.jobPollSeconds * 1000, logger),
@@ -151,6 +175,8 @@ export async function startPlatform(config: Config): Promise<void> {
   } catch (error) {
     stopping = true;
     await app?.close().catch(() => undefined);
+    await detector?.stop().catch(() => undefined);
+    await demoCamera?.stop().catch(() => undefined);
     await messaging?.close().catch(() => undefined);
     await database?.close().catch(() => undefined);
     if (error instanceof StartupInterrupted) {
@@ -163,5 +189,5 @@ export async function startPlatform(config: Config): Promise<void> {
     throw error;
   }
   logger.info({ ms: Date.now() - started }, 'ready');
-  process.stdout.write(banner(config, seeded, messaging?.deviceUrl));
+  process.stdout.write(banner(config, seeded, messaging?.deviceUrl, demoCamera?.url));
 }

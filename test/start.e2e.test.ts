@@ -41,6 +41,11 @@ const configVars = [
   'MQTT_URL',
   'MQTT_DEVICE_URL',
   'SIMULATE_SPEAKERS',
+  'DETECTOR',
+  'DETECTOR_THREADS',
+  'DEMO_CAMERA_VIDEO',
+  'DEMO_RTSP_PORT',
+  'FRIGATE_MQTT_PASSWORD',
 ];
 
 interface Cli {
@@ -247,6 +252,7 @@ function envOf(s: ServerEnv): Record<string, string> {
     PORT: String(s.port),
     EMBEDDED_PG_PORT: String(s.pgPort),
     MQTT_PORT: '0', // the embedded MQTT broker on any free port
+    DEMO_RTSP_PORT: '0', // the demo's virtual camera likewise
     ...(s.demo === undefined ? {} : { SHUXIANG_DEMO: String(s.demo) }),
   };
 }
@@ -333,6 +339,9 @@ describe.sequential('shuxiang start (real CLI, embedded PostgreSQL)', () => {
     expect(first.stdout).toContain(TOWNSHIP_STAFF);
     expect(first.stdout).toContain(DEMO_PASSWORD);
     expect(first.stdout).toContain('seeded just now');
+    // The demo's fish-pond camera watches the virtual camera (OpenCV's pedestrian video over RTSP).
+    const streamUrl = /演示摄像头: (rtsp:\/\/127\.0\.0\.1:\d+\/xiyangqiu-pond)/.exec(first.stdout)?.[1];
+    expect(streamUrl).toBeDefined();
     expect(readFileSync(lockFile(demo.dataDir), 'utf8').trim()).toBe(String(first.pid));
 
     const bad = await login(demo.port, TOWNSHIP_STAFF, 'not-the-password');
@@ -341,6 +350,8 @@ describe.sequential('shuxiang start (real CLI, embedded PostgreSQL)', () => {
     const me = await request(demo.port, 'GET', '/api/auth/me', { token: staffToken });
     expect(me.status, me.text).toBe(200);
     expect(me.body.user).toMatchObject({ phone: TOWNSHIP_STAFF, role: 'township_staff' });
+    const pond = await request(demo.port, 'GET', '/api/cameras/cam-130631202206-01', { token: staffToken });
+    expect(pond.body).toMatchObject({ name: '西阳邱村鱼塘', streamUrl, zoneCount: 1, speakers: [{ id: 'spk-130631202206-01' }] });
 
     const created = await request(demo.port, 'POST', '/api/users', {
       token: staffToken,

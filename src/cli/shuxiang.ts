@@ -7,6 +7,8 @@ import { createLogger, openDatabase, startPlatform } from '../main.js';
 import { hashDeviceSecret } from '../platform/mqtt/credentials.js';
 import { mosquittoAcl } from '../platform/mqtt/mosquitto.js';
 import { simulateSpeakers, simulateUsage } from './simulate-speakers.js';
+import { detectorUsage, runDetectorWorker } from './detector-worker.js';
+import { sampleFile, samplesDir } from '../platform/media/sample-media.js';
 import { featureCollection } from '../modules/regions/regions.schema.js';
 import { seedDemo } from '../modules/demo/demo.seed.js';
 import { systemClock } from '../platform/clock.js';
@@ -28,6 +30,10 @@ Usage: shuxiang <command>   (from a checkout: npm run shuxiang -- <command>)
   devices mosquitto-passwd      print a Mosquitto password file: every enabled device, and the
                                 platform's account when MQTT_PASSWORD is set
   devices mosquitto-acl         print the Mosquitto ACL file for MQTT_TOPIC_PREFIX
+  worker detector [--cameras ID,ID]
+                                read cameras and raise alarms in a process of its own
+  samples fetch                 get OpenCV's sample video and photos (Debian opencv-doc) for the
+                                demo's virtual camera and the tests, into .cache/samples/
 
 Configuration comes from environment variables; see README.md.
 `;
@@ -102,16 +108,30 @@ async function main(argv: string[]): Promise<number> {
       return simulateSpeakers(rest, config);
     case 'devices': {
       if (sub === 'mosquitto-acl') {
-        process.stdout.write(mosquittoAcl(config.mqtt.topicPrefix, config.mqtt.username));
+        const { frigate } = config.safeVillage;
+        process.stdout.write(mosquittoAcl(config.mqtt.topicPrefix, config.mqtt.username, { username: frigate.username, prefix: frigate.topicPrefix }));
         return 0;
       }
       if (sub !== 'mosquitto-passwd') break;
       const lines = await withServices(config, (services) => services.devices.mosquittoPasswordLines());
       if (config.mqtt.password) lines.unshift(`${config.mqtt.username}:${await hashDeviceSecret(config.mqtt.password)}`);
       else console.error(`(MQTT_PASSWORD is not set: add a line for ${config.mqtt.username} with mosquitto_passwd)`);
+      const { frigate } = config.safeVillage;
+      if (frigate.password) lines.push(`${frigate.username}:${await hashDeviceSecret(frigate.password)}`);
       process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
     }
+    case 'worker':
+      if (sub !== 'detector') {
+        console.error(detectorUsage);
+        return 2;
+      }
+      return runDetectorWorker(rest, config);
+    case 'samples':
+      if (sub !== 'fetch') break;
+      sampleFile('vtest.avi');
+      console.log(`OpenCV's samples are in ${samplesDir}. 示例视频已就绪。`);
+      return 0;
     case undefined:
     case 'help':
     case '--help':

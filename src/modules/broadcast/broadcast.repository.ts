@@ -9,7 +9,7 @@ export type DeliveryRow = Selectable<BroadcastDeliveriesTable>;
 export type ScheduleRow = Selectable<BroadcastSchedulesTable>;
 
 /** A speaker's queue entry: the delivery and what the speaker needs to play it. */
-export type QueuedDelivery = DeliveryRow & Pick<BroadcastRow, 'clip_id' | 'repeat' | 'volume' | 'expires_at' | 'status'>;
+export type QueuedDelivery = DeliveryRow & Pick<BroadcastRow, 'clip_id' | 'repeat' | 'volume' | 'expires_at' | 'status' | 'text'>;
 
 export const OPEN_STATES: DeliveryState[] = ['pending', 'sent', 'received', 'playing', 'interrupted'];
 export const ACTIVE_STATES: DeliveryState[] = ['sent', 'received', 'playing'];
@@ -75,7 +75,7 @@ export class BroadcastRepository {
       .selectFrom('broadcast_deliveries')
       .innerJoin('broadcasts', 'broadcasts.id', 'broadcast_deliveries.broadcast_id')
       .selectAll('broadcast_deliveries')
-      .select(['broadcasts.clip_id', 'broadcasts.repeat', 'broadcasts.volume', 'broadcasts.expires_at', 'broadcasts.status'])
+      .select(['broadcasts.clip_id', 'broadcasts.repeat', 'broadcasts.volume', 'broadcasts.expires_at', 'broadcasts.status', 'broadcasts.text'])
       .where('broadcast_deliveries.device_id', '=', deviceId)
       .where('broadcast_deliveries.state', 'in', OPEN_STATES)
       .orderBy('broadcast_deliveries.priority', 'desc')

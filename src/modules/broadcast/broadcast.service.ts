@@ -216,6 +216,7 @@ export class BroadcastService {
         repeat: delivery.repeat,
         ...(delivery.volume !== null ? { volume: delivery.volume } : {}),
         expiresAt: delivery.expires_at.toISOString(),
+        ...(delivery.text ? { text: delivery.text } : {}),
       });
     } catch (error) {
       // Offline or unreachable after all: back in the queue; the reconnect or the sweep retries.

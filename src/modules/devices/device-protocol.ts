@@ -30,6 +30,8 @@ export const playCommand = z.strictObject({
   sentAt: isoTime,
   /** A device that receives the command after this time does not play it (acks failed/expired). */
   expiresAt: isoTime.optional(),
+  /** What the audio says, when it is speech: for a speaker's display, and the simulator's log. */
+  text: z.string().max(1000).optional(),
 });
 
 export const stopCommand = z.strictObject({

@@ -337,6 +337,11 @@ export class DevicesService {
     await this.deps.repository.bindSpeakers(tx, cameraId, [...new Set(speakerIds)], this.deps.clock.now());
   }
 
+  /** The demo seed's binding of its own speakers to its own cameras (no caller to check). */
+  async bindDemoSpeakers(cameraId: string, speakerIds: string[]): Promise<void> {
+    await this.deps.repository.bindSpeakers(this.deps.db, cameraId, speakerIds, this.deps.clock.now());
+  }
+
   /** Enabled speakers bound to a camera (the one beside it warns people it sees). */
   async speakersBoundTo(cameraId: string): Promise<Speaker[]> {
     return (await this.deps.repository.speakersBoundTo(cameraId)).map(toSpeaker);

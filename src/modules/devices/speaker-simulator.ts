@@ -272,7 +272,7 @@ export class VirtualSpeaker extends EventEmitter {
     void this.publishStatus();
     this.options.logger.info(
       { speaker: this.id, commandId: command.id, url: command.url, seconds: Math.round(total * 10) / 10, priority: command.priority, volume: command.volume ?? this.volume },
-      `simulator: ${this.name} plays ${Math.round(total * 10) / 10} s`,
+      `simulator: ${this.name} plays ${Math.round(total * 10) / 10} s${command.text ? `: “${command.text}”` : ''}`,
     );
   }
 

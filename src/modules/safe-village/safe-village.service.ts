@@ -215,6 +215,82 @@ export class SafeVillageService {
     this.latestFrames.delete(id);
   }
 
+  /** The demo seed's cameras, each with its zones at the defaults (no caller to check). Returns the id. */
+  async createDemoCamera(input: {
+    id: string;
+    name: string;
+    regionCode: string;
+    location: { lon: number; lat: number } | null;
+    streamUrl: string | null;
+    externalName: string | null;
+    zones: { name: string; kind: (typeof zoneKinds)[number]; polygon: [number, number][]; cooldownSeconds: number }[];
+  }): Promise<string> {
+    const place = await this.deps.regions.placeOf(input.regionCode);
+    if (!place) throw new AppError('REGION_NOT_FOUND', { detail: { zh: input.regionCode, en: input.regionCode } });
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      const inserted = await this.deps.repository.insertCamera(tx, {
+        id: input.id,
+        name: input.name,
+        region_code: place.region.code,
+        region_path: place.region.path,
+        lon: input.location?.lon ?? null,
+        lat: input.location?.lat ?? null,
+        stream_url: input.streamUrl,
+        detect: input.streamUrl !== null,
+        detect_fps: 2,
+        external_name: input.externalName,
+        webhook_secret_hash: hashSecret(randomBytes(24).toString('base64url')),
+        frame_width: input.streamUrl ? null : 1920,
+        frame_height: input.streamUrl ? null : 1080,
+        enabled: true,
+        online: false,
+        online_changed_at: null,
+        last_frame_at: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      });
+      if (!inserted) return;
+      for (const zone of input.zones) {
+        await this.deps.repository.insertZone(tx, {
+          id: randomUUID(),
+          camera_id: input.id,
+          name: zone.name,
+          kind: zone.kind,
+          enabled: true,
+          polygon: JSON.stringify(zone.polygon),
+          object_class: 'person',
+          min_score: 0.5,
+          anchor: 'bottom_center',
+          min_box_share: 0.5,
+          inertia_frames: 2,
+          min_dwell_seconds: 0,
+          min_box_area: 0,
+          max_box_area: 1,
+          schedules: '[]',
+          cooldown_seconds: zone.cooldownSeconds,
+          severity: 'warning',
+          warning_text: defaultWarningText[zone.kind],
+          voice: null,
+          play_on_speaker: true,
+          notify_grid_worker: true,
+          create_case: false,
+          created_at: now,
+          updated_at: now,
+        });
+      }
+    });
+    return input.id;
+  }
+
+  /** Points the demo camera at the virtual camera's current address (when it still reads one). */
+  async repointDemoStream(id: string, pathSuffix: string, streamUrl: string): Promise<void> {
+    const camera = await this.deps.repository.findCamera(id);
+    if (!camera?.stream_url?.startsWith('rtsp://127.0.0.1:') || !camera.stream_url.endsWith(pathSuffix) || camera.stream_url === streamUrl) return;
+    await this.deps.repository.updateCamera(this.deps.db, id, { stream_url: streamUrl, updated_at: this.deps.clock.now() });
+  }
+
   /** The camera's latest picture: from this process's reader, else the copy in the blob store. */
   async snapshot(id: string, exp: string | undefined, sig: string | undefined): Promise<{ body: Buffer; maxAgeSeconds: number }> {
     this.checkSignature(`/api/cameras/${id}/snapshot`, exp, sig);
@@ -458,6 +534,7 @@ export class SafeVillageService {
         this.deps.logger.error({ err: error, alarmId: id }, 'safe village: the case could not be opened');
       }
     }
+    this.deps.logger.info({ alarmId: id, camera: camera.id, zone: zone.name, source: input.source, speakers: speakers.length }, `safe village: alarm at ${camera.name} ${zone.name}`);
     const row = (await this.deps.repository.findAlarm(id))!;
     await this.deps.live.publish({ event: 'alarm.raised', regionPath: row.region_path, data: (await this.alarmViews([row]))[0] });
     return { id, created: true };

@@ -10,11 +10,12 @@
  * `%u` = its id) writes only its own status/ack/heartbeat and reads only its own commands.
  * `prefix` '+' serves any prefix (the test suite gives each test file its own).
  */
-export function mosquittoAcl(prefix: string, platformUsername: string): string {
+export function mosquittoAcl(prefix: string, platformUsername: string, frigate?: { username: string; prefix: string }): string {
   return [
     '# Shuxiang device ACL (docs/devices.md). Devices use their id as username (%u).',
     `user ${platformUsername}`,
     `topic readwrite ${prefix === '+' ? '#' : `${prefix}/#`}`,
+    ...(frigate ? [`topic read ${frigate.prefix}/events`, '', '# Frigate (平安乡村): its own topics.', `user ${frigate.username}`, `topic readwrite ${frigate.prefix}/#`] : []),
     '',
     '# Every device: its own topics only.',
     `pattern read ${prefix}/devices/%u/cmd`,
