@@ -29,6 +29,7 @@ let relay: RtspRelay;
 let virtualCamera: VirtualCamera;
 let runner: DetectorRunner;
 let cameraId: string;
+let brokenCameraId: string;
 let zones: { walked: string; empty: string };
 
 beforeAll(async () => {
@@ -68,6 +69,10 @@ beforeAll(async () => {
     walked: await zone('广场中央', [[0.4, 0.35], [0.95, 0.35], [0.95, 0.62], [0.4, 0.62]]),
     empty: await zone('台阶下', [[0, 0.85], [1, 0.85], [1, 1], [0, 1]]),
   };
+  // A camera whose stream does not exist: retried and shown offline, never holding up the others.
+  const broken = await t.request({ method: 'POST', url: '/api/cameras', token: staff, payload: { name: '坏摄像头', regionCode: GRID1, streamUrl: relay.url('no-such-stream') } });
+  brokenCameraId = broken.json().camera.id;
+  await t.request({ method: 'POST', url: `/api/cameras/${brokenCameraId}/zones`, token: staff, payload: { name: '全画面', polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] } });
   runner = new DetectorRunner({ service: t.services.safeVillage, clock: { now: () => new Date() }, logger: pino({ level: 'silent' }), threads: 1 });
   await runner.start();
 }, 120_000);
@@ -125,6 +130,10 @@ describe('person detection on a real video stream', { timeout: 90_000 }, () => {
     const picture = await t.request({ method: 'GET', url: camera.snapshotUrl });
     expect((await sharp(picture.rawPayload).metadata()).width).toBe(640);
     expect(pipeline.stats.examined).toBeGreaterThan(0);
+    const broken = (await t.request({ method: 'GET', url: `/api/cameras/${brokenCameraId}`, token: staff })).json();
+    expect(broken.online).toBe(false);
+    expect(broken.lastError).toMatch(/404|not found|no-such-stream/i);
+    expect(runner.pipelines.get(brokenCameraId)!.stats.failures).toBeGreaterThanOrEqual(2);
     expect(pipeline.stats.examined + pipeline.stats.skipped + pipeline.stats.busy).toBeLessThanOrEqual(pipeline.stats.frames);
   });
 
