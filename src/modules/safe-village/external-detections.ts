@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import sharp from 'sharp';
 import { z } from 'zod';
 import type { Clock } from '../../platform/clock.js';
 import type { Box } from '../../platform/detection/types.js';
@@ -111,6 +112,11 @@ export class ExternalDetections {
     const at = body.at ? new Date(body.at) : this.clock.now();
     const size = body.frameSize ?? (camera.frame_width && camera.frame_height ? { width: camera.frame_width, height: camera.frame_height } : null);
     const snapshot = body.snapshot ? Buffer.from(body.snapshot, 'base64') : undefined;
+    // The camera's own picture is its current picture too (and says it is online).
+    if (snapshot && isJpeg(snapshot)) {
+      const meta = await sharp(snapshot).metadata().catch(() => undefined);
+      if (meta?.width && meta.height) await this.service.frameArrived(camera.id, snapshot, { width: meta.width, height: meta.height }, at);
+    }
     const raised: string[] = [];
     for (const object of body.objects) {
       const trackId = `webhook:${object.trackId}`;

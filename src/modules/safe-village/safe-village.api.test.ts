@@ -213,6 +213,8 @@ describe('alarms from a camera’s own AI and from Frigate', () => {
     expect(alarm).toMatchObject({ cameraId, zoneName: '东湾', kind: 'drowning', source: 'webhook', trackId: 'webhook:p1', state: 'open', speaker: { speakerIds: [speakerId] } });
     const image = await t.request({ method: 'GET', url: alarm.snapshotUrl });
     expect(image.rawPayload.equals(snapshot)).toBe(true);
+    // The camera's own picture became its current picture; the frame size set for its boxes stays.
+    expect((await t.request({ method: 'GET', url: `/api/cameras/${cameraId}`, token: grid })).json()).toMatchObject({ online: true, frameSize: { width: 1280, height: 720 } });
     await vi.waitFor(() => expect(simulator.speaker(speakerId).plays.some((p) => p.commandId.includes(alarm.id))).toBe(true), WAIT);
     await vi.waitFor(async () => expect((await t.request({ method: 'GET', url: `/api/alarms/${alarm.id}`, token: grid })).json().speaker.playback).toBe('played'), WAIT);
     const notes = (await t.request({ method: 'GET', url: '/api/notifications', token: grid })).json();

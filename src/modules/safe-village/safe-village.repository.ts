@@ -104,15 +104,19 @@ export class SafeVillageRepository {
     await tx.deleteFrom('cameras').where('id', '=', id).execute();
   }
 
-  /** Online from now; returns whether it was offline before (to announce the change once). */
+  /**
+   * Online from now; returns whether it was offline before (to announce the change once). The frame
+   * size is recorded when none is set: a size the operator set (the pixels of external detections'
+   * boxes) is kept.
+   */
   async markFrame(id: string, at: Date, frameSize: { width: number; height: number }): Promise<boolean> {
     const result = await sql<{ was_online: boolean }>`
       UPDATE cameras c SET
         online = true,
         last_frame_at = ${at},
         last_error = NULL,
-        frame_width = ${frameSize.width},
-        frame_height = ${frameSize.height},
+        frame_width = COALESCE(c.frame_width, ${frameSize.width}),
+        frame_height = COALESCE(c.frame_height, ${frameSize.height}),
         online_changed_at = CASE WHEN old.online THEN c.online_changed_at ELSE ${at} END
       FROM (SELECT id, online FROM cameras WHERE id = ${id} FOR UPDATE) old
       WHERE c.id = old.id

@@ -3,6 +3,7 @@ import { ElMessage } from 'element-plus';
 import 'element-plus/es/components/message/style/css';
 import 'element-plus/es/components/message-box/style/css';
 import 'element-plus/es/components/loading/style/css';
+import 'element-plus/es/components/notification/style/css';
 import 'element-plus/theme-chalk/el-var.css';
 import { configureHttp } from '@/shared/http';
 import { lang, setLang } from '@/shared/i18n';

@@ -42,6 +42,13 @@ const broadcastRoutes: RouteRecordRaw[] = [
   { path: 'broadcasts/:id', name: 'broadcast', component: () => import('./views/broadcast/DeliveryView.vue'), props: true, meta: { permission: 'broadcast.read' } },
 ];
 
+/** 平安乡村: cameras (and one camera's picture with its warning zones), alarms. */
+const safeVillageRoutes: RouteRecordRaw[] = [
+  { path: 'safe-village/cameras', name: 'cameras', component: () => import('./views/safe-village/CamerasView.vue'), meta: { permission: 'cameras.read' } },
+  { path: 'safe-village/cameras/:id', name: 'camera', component: () => import('./views/safe-village/CameraDetailView.vue'), props: true, meta: { permission: 'cameras.read' } },
+  { path: 'safe-village/alarms', name: 'alarms', component: () => import('./views/safe-village/AlarmsView.vue'), meta: { permission: 'cameras.read' } },
+];
+
 const routes: RouteRecordRaw[] = [
   ...authRoutes,
   {
@@ -51,6 +58,7 @@ const routes: RouteRecordRaw[] = [
       { path: '', name: 'home', component: () => import('./views/HomeView.vue') },
       ...caseRoutes,
       ...broadcastRoutes,
+      ...safeVillageRoutes,
       ...pointsRoutes,
       ...regionRoutes,
       ...userRoutes,

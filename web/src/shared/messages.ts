@@ -1,5 +1,6 @@
 import { broadcastEn, broadcastZh } from './messages-broadcast';
 import { pointsEn, pointsZh } from './messages-points';
+import { safeVillageEn, safeVillageZh } from './messages-safe-village';
 
 /**
  * UI strings: Chinese first (zh-CN), English beside it. `en` must have every key of `zh`
@@ -384,6 +385,7 @@ export const zh = {
   'level.grid': '网格',
   ...pointsZh,
   ...broadcastZh,
+  ...safeVillageZh,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -767,4 +769,5 @@ export const en: Record<MessageKey, string> = {
   'level.grid': 'grid',
   ...pointsEn,
   ...broadcastEn,
+  ...safeVillageEn,
 };
