@@ -1,5 +1,5 @@
 /**
- * Builds the web apps (web/ → web/dist/h5, web/dist/console).
+ * Builds the web apps (web/ → web/dist/h5, web/dist/console, web/dist/screen).
  *
  *   node --import tsx scripts/build-web.ts            build both apps (npm run build:web)
  *   node --import tsx scripts/build-web.ts --if-stale build only when needed (npm start runs this first)
@@ -20,7 +20,7 @@ const webDir = path.join(root, 'web');
 const distDir = path.join(webDir, 'dist');
 const stampFile = path.join(distDir, '.build-stamp');
 const skipped = new Set(['dist', 'node_modules', '.vite']);
-const appNames = ['h5', 'console'];
+const appNames = ['h5', 'console', 'screen'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const reason = ifStale ? staleReason(current) : 'requested';
   if (!reason) return;
   const started = Date.now();
-  process.stdout.write(`web: building h5 and console (${reason}) …\n`);
+  process.stdout.write(`web: building ${appNames.join(', ')} (${reason}) …\n`);
   rmSync(stampFile, { force: true });
   const { build } = await import('vite');
   const { apps, webConfig } = await import('../web/vite.config.ts');

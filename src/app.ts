@@ -24,6 +24,9 @@ import { CategoriesRepository, CategoriesService } from './modules/cases/case-ca
 import { CasesRepository } from './modules/cases/cases.repository.js';
 import { caseCategoriesRoutes, casesRoutes } from './modules/cases/cases.routes.js';
 import { type CaseEvents, type CasePhotos, CasesService } from './modules/cases/cases.service.js';
+import { DashboardRepository } from './modules/dashboard/dashboard.repository.js';
+import { dashboardRoutes } from './modules/dashboard/dashboard.routes.js';
+import { DashboardService } from './modules/dashboard/dashboard.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { HouseholdsRepository } from './modules/households/households.repository.js';
 import { householdsRoutes } from './modules/households/households.routes.js';
@@ -49,9 +52,24 @@ import { ExternalDetections } from './modules/safe-village/external-detections.j
 import { SafeVillageRepository } from './modules/safe-village/safe-village.repository.js';
 import { safeVillageRoutes } from './modules/safe-village/safe-village.routes.js';
 import { SafeVillageService } from './modules/safe-village/safe-village.service.js';
+import { WaterRepository } from './modules/water/water.repository.js';
+import { waterRoutes } from './modules/water/water.routes.js';
+import { WaterService } from './modules/water/water.service.js';
+import { createPartyServices, type PartyServices } from './modules/party/party.module.js';
+import { partyRoutes } from './modules/party/party.routes.js';
 import { RegionsRepository } from './modules/regions/regions.repository.js';
 import { regionsRoutes } from './modules/regions/regions.routes.js';
 import { RegionsService } from './modules/regions/regions.service.js';
+import { ElderlyRepository } from './modules/village-services/elderly.repository.js';
+import { ElderlyService } from './modules/village-services/elderly.service.js';
+import { NoticesRepository } from './modules/village-services/notices.repository.js';
+import { NoticesService } from './modules/village-services/notices.service.js';
+import { ReadAloudService } from './modules/village-services/read-aloud.js';
+import { ServicesRepository } from './modules/village-services/services.repository.js';
+import { ServicesService } from './modules/village-services/services.service.js';
+import { VillageFilesRepository } from './modules/village-services/village-files.repository.js';
+import { defaultVillageFilesSettings, VillageFilesService } from './modules/village-services/village-files.service.js';
+import { type VillageServices, villageServicesRoutes } from './modules/village-services/village-services.routes.js';
 import { createBlobStore } from './platform/blobs/create-blob-store.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { Db } from './platform/db/database.js';
@@ -88,6 +106,13 @@ export interface Services {
   live: LiveHub;
   safeVillage: SafeVillageService;
   externalDetections: ExternalDetections;
+  /** 用水预警: meters, readings through the detectors, alerts, texts, visits for silent elderly households. */
+  water: WaterService;
+  /** 智慧党建: organisations and members, meetings and their completion, study, dues, figures. */
+  party: PartyServices;
+  /** 乡村信息、办证办事、养老: notices, service guides and requests, elderly care, their files, read-aloud. */
+  villageServices: VillageServices;
+  dashboard: DashboardService;
   /** Values known only once the server listens; tests and main.ts set them. */
   runtime: { publicBaseUrl: string };
 }
@@ -241,10 +266,79 @@ export function createServices(
     logger,
   });
   const externalDetections = new ExternalDetections(safeVillage, clock, logger);
+  // 用水预警: meters connect to the devices' broker; an elderly household's silence opens a case (and,
+  // where the elderly register knows its residents, their visit).
+  const water = new WaterService({
+    db,
+    repository: new WaterRepository(db),
+    regions,
+    households,
+    cases,
+    sms,
+    jobs,
+    live,
+    audit,
+    clock,
+    logger,
+    settings: { topicPrefix: config.mqtt.topicPrefix, quietStart: config.water.quietStart, quietEnd: config.water.quietEnd },
+    deviceIdTaken: async (id) => (await devices.speakersById([id])).length > 0,
+    care: {
+      requestVisit: async ({ alertId, householdId, note }) => ({
+        visits: (await villageServices.elderly.createVisitFromAlert({ source: 'water', sourceRef: alertId, householdId, kind: 'zero_water_use', note })).visits.length,
+      }),
+    },
+  });
+  devices.addCredentialSource({ verify: (id, secret) => water.verifyCredentials(id, secret), passwordLines: () => water.passwordLines() });
+  // 智慧党建: meeting photos like case photos; on-site sign-in codes signed to the minute.
+  const party = createPartyServices({
+    db,
+    accounts,
+    notifications,
+    photos: { attachToMeeting: (tx, input) => photos.attachToMeeting(tx, input), listForMeeting: (meetingId) => photos.listForMeeting(meetingId) },
+    jobs,
+    signer: new UrlSigner(secret, clock, 60),
+    audit,
+    clock,
+  });
+  // 乡村信息、办证办事、养老: notices speak through the broadcasting module; files like case photos.
+  const villageFiles = new VillageFilesService({
+    repository: new VillageFilesRepository(db),
+    blobs,
+    signer: new UrlSigner(secret, clock),
+    clock,
+    settings: { ...defaultVillageFilesSettings, maxBytes: config.photos.maxBytes },
+  });
+  const villageServices: VillageServices = {
+    files: villageFiles,
+    notices: new NoticesService({ db, repository: new NoticesRepository(db), files: villageFiles, regions, broadcasts, audit, clock }),
+    services: new ServicesService({ db, repository: new ServicesRepository(db), regions, accounts, notifications, audit, clock }),
+    elderly: new ElderlyService({ db, repository: new ElderlyRepository(db), files: villageFiles, regions, accounts, households, notifications, audit, clock }),
+    readAloud: new ReadAloudService({ audio, clock }),
+  };
+  // 智慧大屏: read models moved by the other modules' events, and live messages for the screens.
+  const dashboard = new DashboardService({
+    db,
+    repository: new DashboardRepository(db),
+    jobs,
+    live,
+    points: pointsRepository,
+    party: party.stats,
+    pictures: safeVillage,
+    screen: config.screen,
+    clock,
+    logger,
+  });
+  dashboard.listen({ cases: events, alarms: safeVillage.events, broadcasts: broadcasts.events });
+  // An alarm's warning played: the alarm pages learn it at once.
+  broadcasts.events.on('delivery.finished', (e) => safeVillage.warningDeliveryChanged(e.broadcastId));
   return {
+    dashboard,
     live,
     safeVillage,
     externalDetections,
+    water,
+    party,
+    villageServices,
     broadcasts,
     runtime,
     regions,
@@ -292,7 +386,11 @@ export async function buildApp(deps: { db: Db; config: Config; logger: Logger; s
   audioRoutes(app, services.audio);
   broadcastRoutes(app, services.broadcasts);
   safeVillageRoutes(app, services.safeVillage, services.externalDetections);
+  waterRoutes(app, services.water);
+  partyRoutes(app, services.party);
+  villageServicesRoutes(app, services.villageServices);
   liveRoutes(app, services.live);
+  dashboardRoutes(app, services.dashboard);
   const webApps = await registerWebApps(app);
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect(webApps.includes('h5') ? '/h5/' : '/api/docs'));
   return app;

@@ -84,10 +84,26 @@ const envSchema = z.object({
   FRIGATE_MQTT_PASSWORD: z.string().min(16, 'must have at least 16 characters').optional(),
   DEMO_CAMERA_VIDEO: z.string().min(1).optional(),
   DEMO_RTSP_PORT: z.coerce.number().int().min(0).max(65535).default(8554),
+  // 用水预警: no texts to households in these local hours (queued until the end); the demo's simulated meters.
+  WATER_QUIET_HOURS: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must look like 22:00-08:00')
+    .default('22:00-08:00'),
+  SIMULATE_METERS: booleanString.optional(),
+  // 智慧大屏: the title, a raster tile source beneath the map (e.g. Tianditu satellite with its key),
+  // and a JSON weather source answering {"text": "晴", "temperatureC": 12}.
+  SCREEN_TITLE: z.string().min(1).max(60).default('数乡 · 智慧大屏'),
+  SCREEN_TILE_URL: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'must be an http(s):// URL')
+    .refine((u) => ['{x}', '{y}', '{z}'].every((p) => u.includes(p)), 'must hold {x}, {y} and {z}')
+    .optional(),
+  SCREEN_TILE_ATTRIBUTION: z.string().min(1).max(200).optional(),
+  SCREEN_WEATHER_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s):// URL' }).optional(),
 });
 
 /** Variables whose values never appear in error messages. */
-const secretVariables = new Set(['SHUXIANG_SECRET', 'S3_SECRET_ACCESS_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'FRIGATE_MQTT_PASSWORD']);
+const secretVariables = new Set(['SHUXIANG_SECRET', 'S3_SECRET_ACCESS_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'FRIGATE_MQTT_PASSWORD', 'SCREEN_TILE_URL', 'SCREEN_WEATHER_URL']);
 
 export type EnvInput = Record<string, string | undefined>;
 
@@ -119,6 +135,10 @@ export interface Config {
   mqtt: MqttConfig;
   devices: { heartbeatTimeoutSeconds: number; simulateSpeakers: boolean };
   safeVillage: SafeVillageConfig;
+  /** 用水预警: quiet hours for texts (local minutes after midnight); simulated demo meters in-process. */
+  water: { quietStart: number; quietEnd: number; simulateMeters: boolean };
+  /** 智慧大屏: title, map tiles (unset: the region outlines alone, no internet needed), weather source (unset: none). */
+  screen: { title: string; tileUrl?: string; tileAttribution?: string; weatherUrl?: string };
 }
 
 /**
@@ -257,6 +277,12 @@ export function loadConfig(env: EnvInput = process.env): Config {
       demoVideo: e.DEMO_CAMERA_VIDEO,
       demoRtspPort: e.DEMO_RTSP_PORT,
     },
+    water: {
+      quietStart: Number(e.WATER_QUIET_HOURS.slice(0, 2)) * 60 + Number(e.WATER_QUIET_HOURS.slice(3, 5)),
+      quietEnd: Number(e.WATER_QUIET_HOURS.slice(6, 8)) * 60 + Number(e.WATER_QUIET_HOURS.slice(9, 11)),
+      simulateMeters: e.SIMULATE_METERS ?? e.SHUXIANG_DEMO,
+    },
+    screen: { title: e.SCREEN_TITLE, tileUrl: e.SCREEN_TILE_URL, tileAttribution: e.SCREEN_TILE_ATTRIBUTION, weatherUrl: e.SCREEN_WEATHER_URL },
     secret: e.SHUXIANG_SECRET,
     blobs: e.S3_BUCKET
       ? {

@@ -10,6 +10,8 @@ import { lockDataDir } from './platform/data-dir-lock.js';
 import { createDb, type Db } from './platform/db/database.js';
 import { type DemoCameraStream, demoStreamUrl, seedDemoCameras, startDemoCameraStream } from './modules/safe-village/demo-cameras.js';
 import { DetectorRunner } from './modules/safe-village/detector/detector-runner.js';
+import { demoMeters, seedDemoMeters } from './modules/water/demo-meters.js';
+import { MeterSimulator } from './modules/water/meter-simulator.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './platform/db/embedded-postgres.js';
 import { migrateToLatest } from './platform/db/migrator.js';
 import { resolveSecret } from './platform/signing.js';
@@ -91,6 +93,7 @@ export async function startPlatform(config: Config): Promise<void> {
   let app: App | undefined;
   let pollers: Poller[] = [];
   let messaging: DeviceMessagingHandle | undefined;
+  let meterSimulator: MeterSimulator | undefined;
   let detector: DetectorRunner | undefined;
   let demoCamera: DemoCameraStream | undefined;
   let stopping = false;
@@ -113,6 +116,7 @@ export async function startPlatform(config: Config): Promise<void> {
       await Promise.all(pollers.map((poller) => poller.stop()));
       await detector?.stop();
       await demoCamera?.stop();
+      await meterSimulator?.stop();
       await messaging?.close();
       await database?.close();
       logger.info('stopped');
@@ -145,6 +149,16 @@ export async function startPlatform(config: Config): Promise<void> {
     await app.listen({ port: config.http.port, host: config.http.host });
     // Devices over MQTT: the embedded broker or MQTT_URL; in demo mode the simulated speakers.
     messaging = await startDeviceMessaging(config, services.devices, logger);
+    // 用水预警: meters' readings arrive on the same MQTT connection; in demo mode the demo meters,
+    // simulated in-process (SIMULATE_METERS), send three weeks of history and then a reading every five minutes.
+    await services.water.attach(messaging);
+    if (config.demo) {
+      await seedDemoMeters(services.water, services.meta, systemClock.now());
+      if (config.water.simulateMeters) {
+        meterSimulator = new MeterSimulator(demoMeters(), { url: messaging.deviceUrl, topicPrefix: config.mqtt.topicPrefix, logger });
+        await meterSimulator.start();
+      }
+    }
     // 平安乡村: Frigate's events arrive on the same MQTT connection; in demo mode a virtual camera
     // streams OpenCV's pedestrian video over RTSP; the detector reads every camera that asks for it.
     // (On the embedded broker only when Frigate has an account there.)
@@ -168,15 +182,21 @@ export async function startPlatform(config: Config): Promise<void> {
       startPoller('broadcasts', () => services.broadcasts.sweep(), config.jobPollSeconds * 1000, logger),
       // Photos uploaded but never attached to a report are removed after a day.
       startPoller('photos', () => services.photos.purgeUnattached(new Date(Date.now() - 86_400_000)), 3_600_000, logger),
+      // Notice and visit files uploaded but never attached (or detached since) likewise.
+      startPoller('village-files', () => services.villageServices.files.purgeUnattached(new Date(Date.now() - 86_400_000)), 3_600_000, logger),
       // Devices silent for longer than DEVICE_HEARTBEAT_TIMEOUT_SECONDS go offline.
       startPoller('devices', () => services.devices.markSilentOffline(), 15_000, logger),
     ];
+    // 智慧大屏: recount the read models from the source tables in the background (increments lost
+    // in a crash or a stop come back); the jobs poller runs the nightly recount.
+    services.dashboard.startBackground();
     starting = false;
   } catch (error) {
     stopping = true;
     await app?.close().catch(() => undefined);
     await detector?.stop().catch(() => undefined);
     await demoCamera?.stop().catch(() => undefined);
+    await meterSimulator?.stop().catch(() => undefined);
     await messaging?.close().catch(() => undefined);
     await database?.close().catch(() => undefined);
     if (error instanceof StartupInterrupted) {

@@ -390,6 +390,132 @@ const cases: Case[] = [
   { name: 'rotate a speaker’s secret in a neighbouring village', method: 'POST', url: () => `/api/devices/spk-${NEIGHBOUR_VILLAGE}-01/rotate-secret`, expect: by(200, 200, 404, 404, 403, 403) },
   { name: 'remove a speaker in a neighbouring village', method: 'DELETE', url: (_f, role) => `/api/devices/${matrixDevices.neighbourFor[role]}`, expect: by(204, 204, 404, 404, 403, 403) },
   { name: 'remove a speaker in own village', method: 'DELETE', url: (_f, role) => `/api/devices/${matrixDevices.homeFor[role]}`, expect: by(204, 204, 204, 204, 403, 403) },
+  // 乡村信息、办证办事、养老: notices are read in their region and below it (a township's reach its
+  // villages) and published by cadres to their own village only; the village's requests are the
+  // requester's and its handlers'; the elderly register is for those who work, visits for carers
+  // (grid workers only in their grid), the public archive and read-aloud for everyone.
+  { name: 'list notices', method: 'GET', url: () => '/api/notices', expect: all(200) },
+  { name: 'read a notice of own village', method: 'GET', url: () => `/api/notices/${villageServices.homeNotice}`, expect: all(200) },
+  { name: 'read a notice of the township above', method: 'GET', url: () => `/api/notices/${villageServices.townshipNotice}`, expect: all(200) },
+  { name: 'read a notice of a neighbouring village', method: 'GET', url: () => `/api/notices/${villageServices.neighbourNotice}`, expect: by(200, 200, 404, 404, 404, 404) },
+  { name: 'read a draft notice of own village', method: 'GET', url: () => `/api/notices/${villageServices.homeDraft}`, expect: by(200, 200, 200, 200, 404, 404) },
+  {
+    name: 'publish a notice to own village',
+    method: 'POST',
+    url: () => '/api/notices',
+    body: () => ({ id: randomUUID(), kind: 'notice', title: '矩阵通知', body: '矩阵测试。', regionCode: HOME_VILLAGE }),
+    expect: by(201, 201, 201, 201, 403, 403),
+  },
+  {
+    name: 'publish a notice to a neighbouring village',
+    method: 'POST',
+    url: () => '/api/notices',
+    body: () => ({ id: randomUUID(), kind: 'notice', title: '越界通知', body: '矩阵测试。', regionCode: NEIGHBOUR_VILLAGE }),
+    expect: by(201, 201, 404, 404, 403, 403),
+  },
+  {
+    name: 'publish a notice to the township',
+    method: 'POST',
+    url: () => '/api/notices',
+    body: () => ({ id: randomUUID(), kind: 'notice', title: '全乡通知', body: '矩阵测试。', regionCode: '130631202' }),
+    expect: by(201, 201, 404, 404, 403, 403),
+  },
+  { name: 'change a notice of own village', method: 'PATCH', url: () => `/api/notices/${villageServices.homeNotice}`, body: () => ({ pinned: true }), expect: by(200, 200, 200, 200, 403, 403) },
+  {
+    name: 'withdraw a notice of a neighbouring village',
+    method: 'POST',
+    url: (_f, role) => `/api/notices/${villageServices.neighbourNoticeFor[role]}/withdraw`,
+    body: () => ({ reason: '矩阵测试' }),
+    expect: by(200, 200, 404, 404, 403, 403),
+  },
+  { name: 'broadcast a notice of own village', method: 'POST', url: (_f, role) => `/api/notices/${villageServices.homeNoticeFor[role]}/broadcast`, body: () => ({}), expect: by(200, 200, 200, 200, 403, 403) },
+  { name: 'a village’s public archive', method: 'GET', url: () => `/api/public/notices?village=${NEIGHBOUR_VILLAGE}`, expect: all(200), anonymous: 200 },
+  { name: 'a published notice in the public archive', method: 'GET', url: () => `/api/public/notices/${villageServices.neighbourNotice}`, expect: all(200), anonymous: 200 },
+  { name: 'a draft is not in the public archive', method: 'GET', url: () => `/api/public/notices/${villageServices.homeDraft}`, expect: all(404), anonymous: 404 },
+  { name: 'upload a file for a notice or visit', method: 'POST', url: () => '/api/village-files', raw: (_role, f) => photosForm([{ name: 'a.jpg', data: f.jpeg }], 'files'), expect: by(201, 201, 201, 201, 201, 403) },
+  { name: 'service guides', method: 'GET', url: () => '/api/service-guides', expect: all(200) },
+  { name: 'read a guide of the township', method: 'GET', url: () => `/api/service-guides/${villageServices.townshipGuide}`, expect: all(200) },
+  { name: 'read a guide of a neighbouring village', method: 'GET', url: () => `/api/service-guides/${villageServices.neighbourGuide}`, expect: by(200, 200, 404, 404, 404, 404) },
+  {
+    name: 'add a guide for own village',
+    method: 'POST',
+    url: () => '/api/service-guides',
+    body: (role) => ({ ...matrixGuide, code: `matrix_home_${roles.indexOf(role)}`, regionCode: HOME_VILLAGE }),
+    expect: by(201, 201, 201, 201, 403, 403),
+  },
+  {
+    name: 'add a guide for a neighbouring village',
+    method: 'POST',
+    url: () => '/api/service-guides',
+    body: (role) => ({ ...matrixGuide, code: `matrix_away_${roles.indexOf(role)}`, regionCode: NEIGHBOUR_VILLAGE }),
+    expect: by(201, 201, 404, 404, 403, 403),
+  },
+  { name: 'change a guide of the township', method: 'PATCH', url: () => `/api/service-guides/${villageServices.townshipGuide}`, body: () => ({ sortOrder: 30 }), expect: by(200, 200, 403, 403, 403, 403) },
+  {
+    name: 'ask for a service (预约/代办)',
+    method: 'POST',
+    url: () => '/api/service-requests',
+    body: () => ({ id: randomUUID(), guideId: villageServices.townshipGuide, kind: 'proxy' }),
+    expect: by(403, 403, 403, 403, 201, 201),
+  },
+  { name: 'list service requests', method: 'GET', url: () => '/api/service-requests', expect: all(200) },
+  { name: 'read a villager’s service request', method: 'GET', url: () => `/api/service-requests/${villageServices.homeRequest}`, expect: by(200, 200, 200, 200, 404, 200) },
+  { name: 'read a service request of a neighbouring village', method: 'GET', url: () => `/api/service-requests/${villageServices.neighbourRequest}`, expect: by(200, 200, 404, 404, 404, 404) },
+  { name: 'accept a service request of own village', method: 'POST', url: (_f, role) => `/api/service-requests/${villageServices.homeRequestFor[role]}/accept`, body: () => ({}), expect: by(200, 200, 200, 200, 404, 403) },
+  {
+    name: 'accept a service request of a neighbouring village',
+    method: 'POST',
+    url: (_f, role) => `/api/service-requests/${villageServices.neighbourRequestFor[role]}/accept`,
+    body: () => ({}),
+    expect: by(200, 200, 404, 404, 404, 404),
+  },
+  { name: 'the elderly register', method: 'GET', url: () => '/api/elderly', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read an elderly resident of own grid', method: 'GET', url: () => `/api/elderly/${villageServices.gridResident}`, expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read an elderly resident of own village (not the grid)', method: 'GET', url: () => `/api/elderly/${villageServices.villageResident}`, expect: by(200, 200, 200, 200, 404, 403) },
+  { name: 'read an elderly resident of a neighbouring village', method: 'GET', url: () => `/api/elderly/${villageServices.neighbourResident}`, expect: by(200, 200, 404, 404, 404, 403) },
+  {
+    name: 'register an elderly resident in own village',
+    method: 'POST',
+    url: () => '/api/elderly',
+    body: () => ({ id: randomUUID(), name: '矩阵老人', birthDate: '1940-01-01', regionCode: HOME_VILLAGE }),
+    expect: by(201, 201, 201, 201, 403, 403),
+  },
+  {
+    name: 'register an elderly resident in a neighbouring village',
+    method: 'POST',
+    url: () => '/api/elderly',
+    body: () => ({ id: randomUUID(), name: '越界老人', birthDate: '1940-01-01', regionCode: NEIGHBOUR_VILLAGE }),
+    expect: by(201, 201, 404, 404, 403, 403),
+  },
+  { name: 'set a visit plan in a neighbouring village', method: 'PUT', url: () => `/api/elderly/${villageServices.neighbourResident}/plan`, body: () => ({ frequency: 'monthly' }), expect: by(200, 200, 404, 404, 403, 403) },
+  {
+    name: 'record a visit in own grid',
+    method: 'POST',
+    url: () => `/api/elderly/${villageServices.gridResident}/visits`,
+    body: () => ({ id: randomUUID(), condition: 'good' }),
+    expect: by(403, 403, 200, 200, 200, 403),
+  },
+  {
+    name: 'record a visit in a neighbouring village',
+    method: 'POST',
+    url: () => `/api/elderly/${villageServices.neighbourResident}/visits`,
+    body: () => ({ id: randomUUID(), condition: 'good' }),
+    expect: by(403, 403, 404, 404, 404, 403),
+  },
+  { name: 'raise an alert for an elderly resident of own grid', method: 'POST', url: () => `/api/elderly/${villageServices.gridResident}/alerts`, body: () => ({ kind: 'other', note: '矩阵测试' }), expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'care tasks', method: 'GET', url: () => '/api/elderly/tasks', expect: by(403, 403, 200, 200, 200, 403) },
+  { name: 'elderly figures', method: 'GET', url: () => '/api/elderly/stats', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'elderly figures of a neighbouring village', method: 'GET', url: () => `/api/elderly/stats?region=${NEIGHBOUR_VILLAGE}`, expect: by(200, 200, 404, 404, 404, 403) },
+  { name: 'the elderly of my household', method: 'GET', url: () => '/api/elderly/mine', expect: all(200) },
+  { name: 'meal delivery requests', method: 'GET', url: () => '/api/elderly/meal-requests', expect: by(200, 200, 200, 200, 200, 403) },
+  {
+    name: 'approve a meal delivery in a neighbouring village',
+    method: 'POST',
+    url: (_f, role) => `/api/elderly/meal-requests/${villageServices.neighbourMealFor[role]}/approve`,
+    body: () => ({}),
+    expect: by(200, 200, 404, 404, 404, 404),
+  },
+  { name: 'read a page aloud', method: 'POST', url: () => '/api/read-aloud', body: () => ({ text: '矩阵测试朗读。' }), expect: all(200) },
   // 平安乡村 (cameras, zones, alarms): read by the village's people who work (grid workers only in
   // their grid), cameras and zones managed by cadres and township staff, alarms handled by all who
   // read them; villagers see none. Pictures need a signed URL; the webhook needs a camera's secret.
@@ -445,6 +571,214 @@ const cases: Case[] = [
     // Without a body, validation answers first.
     anonymous: 400,
   },
+  // 智慧大屏: one's own region and the regions below it (never an ancestor: a grid worker's
+  // village is not theirs to survey); villagers have no big screen.
+  { name: 'big screen of own region', method: 'GET', url: () => '/api/dashboard/summary', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'big screen of own village', method: 'GET', url: () => `/api/dashboard/summary?region=${HOME_VILLAGE}`, expect: by(200, 200, 200, 200, 404, 403) },
+  { name: 'big screen of own grid', method: 'GET', url: () => `/api/dashboard/summary?region=${HOME_GRID}`, expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'big screen of the township above', method: 'GET', url: () => '/api/dashboard/summary?region=130631202', expect: by(200, 200, 404, 404, 404, 403) },
+  { name: 'big screen of a neighbouring village', method: 'GET', url: () => `/api/dashboard/summary?region=${NEIGHBOUR_VILLAGE}`, expect: by(200, 200, 404, 404, 404, 403) },
+  { name: 'big screen of another township', method: 'GET', url: () => `/api/dashboard/summary?region=${OTHER_TOWNSHIP}`, expect: by(200, 404, 404, 404, 404, 403) },
+  { name: 'big-screen map of own region', method: 'GET', url: () => '/api/dashboard/map', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'big-screen map of a neighbouring village', method: 'GET', url: () => `/api/dashboard/map?region=${NEIGHBOUR_VILLAGE}`, expect: by(200, 200, 404, 404, 404, 403) },
+  { name: 'big-screen map of another township', method: 'GET', url: () => `/api/dashboard/map?region=${OTHER_TOWNSHIP}`, expect: by(200, 404, 404, 404, 404, 403) },
+  { name: 'big-screen settings', method: 'GET', url: () => '/api/dashboard/settings', expect: by(200, 200, 200, 200, 200, 403) },
+  // 智慧党建: secretaries and staff keep their region's party records (personal data); the village cadre
+  // and the branch secretary are also members of 西阳邱村党支部 in the demo, so their own member pages,
+  // meetings they are expected at, sign-in and leave work for them; figures (no persons) for every screen reader.
+  { name: 'party organisations', method: 'GET', url: () => '/api/party/organisations', expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'own village’s party branch', method: 'GET', url: () => `/api/party/organisations/${party.homeBranch}`, expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'a neighbouring village’s party branch', method: 'GET', url: () => `/api/party/organisations/${party.neighbourBranch}`, expect: by(200, 200, 403, 404, 403, 403) },
+  {
+    name: 'add a party group to own village’s branch',
+    method: 'POST',
+    url: () => '/api/party/organisations',
+    body: (role) => ({ parentId: party.homeBranch, kind: 'group', name: `矩阵小组${roles.indexOf(role)}` }),
+    expect: by(201, 201, 403, 201, 403, 403),
+  },
+  {
+    name: 'add a party group to a neighbouring branch',
+    method: 'POST',
+    url: () => '/api/party/organisations',
+    body: (role) => ({ parentId: party.neighbourBranch, kind: 'group', name: `矩阵小组${roles.indexOf(role)}` }),
+    expect: by(201, 201, 403, 404, 403, 403),
+  },
+  { name: 'change a neighbouring branch', method: 'PATCH', url: () => `/api/party/organisations/${party.neighbourBranch}`, body: () => ({ sortOrder: 100 }), expect: by(200, 200, 403, 404, 403, 403) },
+  { name: 'officers of own group', method: 'PUT', url: () => `/api/party/organisations/${party.homeGroup}/officers`, body: () => ({ officers: [] }), expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'officers of a neighbouring branch', method: 'PUT', url: () => `/api/party/organisations/${party.neighbourBranch}/officers`, body: () => ({ officers: [] }), expect: by(200, 200, 403, 404, 403, 403) },
+  { name: 'party members', method: 'GET', url: () => '/api/party/members', expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'a party member of own village', method: 'GET', url: () => `/api/party/members/${party.homeMember}`, expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'a party member of a neighbouring village', method: 'GET', url: () => `/api/party/members/${party.neighbourMember}`, expect: by(200, 200, 403, 404, 403, 403) },
+  {
+    name: 'register a party member in own village',
+    method: 'POST',
+    url: () => '/api/party/members',
+    body: (role) => ({ phone: `1375550${String(roles.indexOf(role)).padStart(4, '0')}`, name: '矩阵党员', branchId: party.homeBranch, status: 'activist' }),
+    expect: by(201, 201, 403, 201, 403, 403),
+  },
+  {
+    name: 'register a party member in a neighbouring village',
+    method: 'POST',
+    url: () => '/api/party/members',
+    body: (role) => ({ phone: `1375551${String(roles.indexOf(role)).padStart(4, '0')}`, name: '矩阵党员', branchId: party.neighbourBranch, status: 'activist' }),
+    expect: by(201, 201, 403, 404, 403, 403),
+  },
+  { name: 'change a party member of a neighbouring village', method: 'PATCH', url: () => `/api/party/members/${party.neighbourMember}`, body: () => ({ note: '矩阵' }), expect: by(200, 200, 403, 404, 403, 403) },
+  {
+    name: 'move a party member of own village into a group',
+    method: 'POST',
+    url: (_f, role) => `/api/party/members/${party.homeMemberFor[role]}/transfer`,
+    body: () => ({ branchId: party.homeBranch, groupId: party.homeGroup, reason: '矩阵测试' }),
+    expect: by(200, 200, 403, 200, 403, 403),
+  },
+  {
+    name: 'move a party member of a neighbouring village',
+    method: 'POST',
+    url: (_f, role) => `/api/party/members/${party.neighbourMemberFor[role]}/transfer`,
+    body: () => ({ branchId: party.neighbourBranch, groupId: party.neighbourGroup, reason: '矩阵测试' }),
+    expect: by(200, 200, 403, 404, 403, 403),
+  },
+  { name: 'my party record', method: 'GET', url: () => '/api/party/me', expect: all(200) },
+  { name: 'my party meetings', method: 'GET', url: () => '/api/party/me/meetings', expect: all(200) },
+  { name: 'my study hours', method: 'GET', url: () => '/api/party/me/study', expect: by(403, 403, 200, 200, 403, 403) },
+  { name: 'my party dues', method: 'GET', url: () => '/api/party/me/dues', expect: by(403, 403, 200, 200, 403, 403) },
+  { name: 'party meeting types', method: 'GET', url: () => '/api/party/meeting-types', expect: by(200, 200, 403, 200, 403, 403) },
+  {
+    name: 'add a party meeting type',
+    method: 'POST',
+    url: () => '/api/party/meeting-types',
+    body: (role) => ({ code: `matrix_${roles.indexOf(role)}`, name: `矩阵会议${roles.indexOf(role)}`, frequency: 'none' }),
+    expect: by(201, 403, 403, 403, 403, 403),
+  },
+  { name: 'change a party meeting type', method: 'PATCH', url: () => '/api/party/meeting-types/theme_day', body: () => ({ sortOrder: 50 }), expect: by(200, 403, 403, 403, 403, 403) },
+  { name: 'party meetings', method: 'GET', url: () => '/api/party/meetings', expect: by(200, 200, 403, 200, 403, 403) },
+  {
+    name: 'plan a meeting of own village’s branch',
+    method: 'POST',
+    url: () => '/api/party/meetings',
+    body: () => ({ organisationId: party.homeBranch, typeCode: 'theme_day', ...party.future, mode: 'onsite', place: '村委会' }),
+    expect: by(201, 201, 403, 201, 403, 403),
+  },
+  {
+    name: 'plan a meeting of a neighbouring branch',
+    method: 'POST',
+    url: () => '/api/party/meetings',
+    body: () => ({ organisationId: party.neighbourBranch, typeCode: 'theme_day', ...party.future, mode: 'onsite', place: '村委会' }),
+    expect: by(201, 201, 403, 404, 403, 403),
+  },
+  // The village cadre is expected at own branch's meetings: they read it as a member.
+  { name: 'a meeting of own village’s branch', method: 'GET', url: () => `/api/party/meetings/${party.homeMeeting}`, expect: by(200, 200, 200, 200, 403, 403) },
+  { name: 'a meeting of a neighbouring branch', method: 'GET', url: () => `/api/party/meetings/${party.neighbourMeeting}`, expect: by(200, 200, 403, 404, 403, 403) },
+  { name: 'change a planned meeting', method: 'PATCH', url: (_f, role) => `/api/party/meetings/${party.homeMeetingFor[role]}`, body: () => ({ agenda: '矩阵议程' }), expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'change a neighbouring branch’s meeting', method: 'PATCH', url: () => `/api/party/meetings/${party.neighbourMeeting}`, body: () => ({ agenda: '矩阵议程' }), expect: by(200, 200, 403, 404, 403, 403) },
+  { name: 'cancel a meeting', method: 'POST', url: (_f, role) => `/api/party/meetings/${party.homeMeetingFor[role]}/cancel`, body: () => ({ reason: '矩阵测试' }), expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'the on-site sign-in code', method: 'GET', url: () => `/api/party/meetings/${party.homeMeeting}/sign-in-code`, expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'sign in remotely to a meeting in progress', method: 'POST', url: () => `/api/party/meetings/${party.running}/sign-in`, body: () => ({ method: 'remote' }), expect: by(403, 403, 200, 200, 403, 403) },
+  { name: 'ask for leave', method: 'POST', url: () => `/api/party/meetings/${party.homeMeeting}/leave`, body: () => ({ reason: '矩阵测试' }), expect: by(403, 403, 200, 200, 403, 403) },
+  { name: 'record a meeting', method: 'PUT', url: (_f, role) => `/api/party/meetings/${party.runningFor[role]}/record`, body: () => ({ minutes: '矩阵记录' }), expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'record a neighbouring branch’s meeting', method: 'PUT', url: () => `/api/party/meetings/${party.neighbourRunning}/record`, body: () => ({ minutes: '矩阵记录' }), expect: by(200, 200, 403, 404, 403, 403) },
+  { name: 'meeting completion', method: 'GET', url: () => '/api/party/completion', expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'meeting completion of a neighbouring branch', method: 'GET', url: () => `/api/party/completion?organisationId=${party.neighbourBranch}`, expect: by(200, 200, 403, 404, 403, 403) },
+  { name: 'meeting attendance rates', method: 'GET', url: () => '/api/party/attendance', expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'study materials', method: 'GET', url: () => '/api/party/study/materials', expect: by(200, 200, 403, 200, 403, 403) },
+  {
+    name: 'publish a study material to own branch',
+    method: 'POST',
+    url: () => '/api/party/study/materials',
+    body: () => ({ title: '矩阵资料', kind: 'article', body: '矩阵', minutes: 10, organisationIds: [party.homeBranch] }),
+    expect: by(201, 201, 403, 201, 403, 403),
+  },
+  {
+    name: 'publish a study material to a neighbouring branch',
+    method: 'POST',
+    url: () => '/api/party/study/materials',
+    body: () => ({ title: '矩阵资料', kind: 'article', body: '矩阵', minutes: 10, organisationIds: [party.neighbourBranch] }),
+    expect: by(201, 201, 403, 404, 403, 403),
+  },
+  { name: 'change a study material of own village', method: 'PATCH', url: () => `/api/party/study/materials/${party.homeMaterial}`, body: () => ({ minutes: 45 }), expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'record my own study', method: 'POST', url: () => '/api/party/study/records', body: () => ({ title: '自学党章', minutes: 30, studiedOn: localDate(new Date()) }), expect: by(403, 403, 201, 201, 403, 403) },
+  {
+    name: 'record study for a member of a neighbouring village',
+    method: 'POST',
+    url: () => '/api/party/study/records',
+    body: () => ({ memberId: party.neighbourMember, title: '集中学习', minutes: 30, studiedOn: localDate(new Date()) }),
+    expect: by(201, 201, 403, 404, 403, 403),
+  },
+  { name: 'study progress', method: 'GET', url: () => '/api/party/study/progress', expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'party dues', method: 'GET', url: () => '/api/party/dues', expect: by(200, 200, 403, 200, 403, 403) },
+  {
+    name: 'record dues of own village’s member',
+    method: 'POST',
+    url: () => '/api/party/dues/payments',
+    body: (role) => ({ memberId: party.homeMember, months: [`2020-${String(roles.indexOf(role) + 1).padStart(2, '0')}`] }),
+    expect: by(201, 201, 403, 201, 403, 403),
+  },
+  {
+    name: 'record dues of a neighbouring village’s member',
+    method: 'POST',
+    url: () => '/api/party/dues/payments',
+    body: (role) => ({ memberId: party.neighbourMember, months: [`2020-${String(roles.indexOf(role) + 1).padStart(2, '0')}`] }),
+    expect: by(201, 201, 403, 404, 403, 403),
+  },
+  { name: 'party settings', method: 'GET', url: () => '/api/party/settings', expect: by(200, 200, 403, 200, 403, 403) },
+  { name: 'change party settings', method: 'PATCH', url: () => '/api/party/settings', body: () => ({ studyTargetHours: 32 }), expect: by(200, 403, 403, 403, 403, 403) },
+  { name: 'party figures of own region', method: 'GET', url: () => '/api/party/stats', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'party figures of a neighbouring village', method: 'GET', url: () => `/api/party/stats?region=${NEIGHBOUR_VILLAGE}`, expect: by(200, 200, 404, 404, 404, 403) },
+  // 用水预警 (meters, readings, alerts, thresholds): read by the village's people who work (grid
+  // workers only in their grid), alerts acknowledged by all who read them; meters registered,
+  // readings uploaded and thresholds set by cadres and township staff; villagers see none.
+  { name: 'list water meters', method: 'GET', url: () => '/api/water/meters', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read a water meter in own grid', method: 'GET', url: () => '/api/water/meters/wm-mx-grid', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read a water meter of own village (not the grid)', method: 'GET', url: () => '/api/water/meters/wm-mx-village', expect: by(200, 200, 200, 200, 404, 403) },
+  { name: 'read a water meter in a neighbouring village', method: 'GET', url: () => '/api/water/meters/wm-mx-away', expect: by(200, 200, 404, 404, 404, 403) },
+  { name: 'water use of a meter in own grid', method: 'GET', url: () => '/api/water/meters/wm-mx-grid/usage?bucket=day', expect: by(200, 200, 200, 200, 200, 403) },
+  {
+    name: 'register a water meter in own village',
+    method: 'POST',
+    url: () => '/api/water/meters',
+    body: (role) => ({ id: `wm-mx-new-${roles.indexOf(role)}`, name: '矩阵水表', regionCode: HOME_VILLAGE }),
+    expect: by(201, 201, 201, 403, 403, 403),
+  },
+  {
+    name: 'register a water meter in a neighbouring village',
+    method: 'POST',
+    url: () => '/api/water/meters',
+    body: (role) => ({ id: `wm-mx-far-${roles.indexOf(role)}`, name: '越界水表', regionCode: NEIGHBOUR_VILLAGE }),
+    expect: by(201, 201, 404, 403, 403, 403),
+  },
+  { name: 'change a water meter in a neighbouring village', method: 'PATCH', url: () => '/api/water/meters/wm-mx-away', body: () => ({ name: '改名' }), expect: by(200, 200, 404, 403, 403, 403) },
+  { name: 'new secret for a water meter in a neighbouring village', method: 'POST', url: () => '/api/water/meters/wm-mx-away/rotate-secret', expect: by(200, 200, 404, 403, 403, 403) },
+  { name: 'remove a water meter in own village', method: 'DELETE', url: (_f, role) => `/api/water/meters/${water.removableFor[role]}`, expect: by(204, 204, 204, 403, 403, 403) },
+  {
+    name: 'upload readings of own village’s meter',
+    method: 'POST',
+    url: () => '/api/water/readings',
+    body: () => ({ readings: [{ meterId: 'wm-mx-village', at: water.readingAt, litres: 1000 }] }),
+    expect: by(200, 200, 200, 403, 403, 403),
+  },
+  {
+    name: 'import a CSV for a meter in a neighbouring village',
+    method: 'POST',
+    url: () => '/api/water/meters/wm-mx-away/readings/csv',
+    raw: () => ({ payload: Buffer.from('timestamp,reading_litres\n2026-01-01T00:00:00,5\n'), headers: { 'content-type': 'text/csv' } }),
+    expect: by(200, 200, 404, 403, 403, 403),
+  },
+  { name: 'list water alerts', method: 'GET', url: () => '/api/water/alerts', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read a water alert in own grid', method: 'GET', url: () => `/api/water/alerts/${water.homeAlertFor.admin}`, expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'read a water alert in a neighbouring village', method: 'GET', url: () => `/api/water/alerts/${water.neighbourAlertFor.admin}`, expect: by(200, 200, 404, 404, 404, 403) },
+  { name: 'acknowledge a water alert in own grid', method: 'POST', url: (_f, role) => `/api/water/alerts/${water.homeAlertFor[role]}/acknowledge`, body: () => ({}), expect: by(200, 200, 200, 200, 200, 403) },
+  {
+    name: 'acknowledge a water alert in a neighbouring village',
+    method: 'POST',
+    url: (_f, role) => `/api/water/alerts/${water.neighbourAlertFor[role]}/acknowledge`,
+    body: () => ({}),
+    expect: by(200, 200, 404, 404, 404, 403),
+  },
+  { name: 'water figures', method: 'GET', url: () => '/api/water/stats', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'water thresholds of own village', method: 'GET', url: () => `/api/water/settings/${HOME_VILLAGE}`, expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'set water thresholds of own village', method: 'PUT', url: () => `/api/water/settings/${HOME_VILLAGE}`, body: () => ({ thresholds: {} }), expect: by(200, 200, 200, 403, 403, 403) },
+  { name: 'set water thresholds of the township', method: 'PUT', url: () => '/api/water/settings/130631202', body: () => ({ thresholds: {} }), expect: by(200, 200, 403, 403, 403, 403) },
+  { name: 'set water thresholds of a neighbouring village', method: 'PUT', url: () => `/api/water/settings/${NEIGHBOUR_VILLAGE}`, body: () => ({ thresholds: {} }), expect: by(200, 200, 404, 403, 403, 403) },
 ];
 
 /** Speech clips made in 西阳邱村, 黑堡乡, 东阳邱村 and 固店镇, each with a signed URL of its file. */
@@ -634,6 +968,181 @@ beforeAll(async () => {
     township: await clip('黑堡乡广播。', '/130631/130631202/'),
     neighbour: await clip('东阳邱村广播。', `/130631/130631202/${NEIGHBOUR_VILLAGE}/`),
     otherTownship: await clip('固店镇广播。', `/130631/${OTHER_TOWNSHIP}/`),
+  };
+});
+
+const matrixGuide = { name: '矩阵事项', category: 'other', summary: '矩阵测试', conditions: '无', materials: ['身份证'], office: '村委会', hours: '工作日', fees: '免费', timeLimit: '当场' };
+
+/** 乡村信息、办证办事、养老: notices, guides, requests, elderly residents and meal requests at home and next door. */
+let villageServices: {
+  homeNotice: string;
+  townshipNotice: string;
+  neighbourNotice: string;
+  homeDraft: string;
+  homeNoticeFor: Record<Role, string>;
+  neighbourNoticeFor: Record<Role, string>;
+  townshipGuide: string;
+  neighbourGuide: string;
+  homeRequest: string;
+  neighbourRequest: string;
+  homeRequestFor: Record<Role, string>;
+  neighbourRequestFor: Record<Role, string>;
+  gridResident: string;
+  villageResident: string;
+  neighbourResident: string;
+  neighbourMealFor: Record<Role, string>;
+};
+
+beforeAll(async () => {
+  const vs = t.services.villageServices;
+  const actorOf = async (token: string) => (await t.services.accounts.authenticate(token))!.actor;
+  const admin = await actorOf(tokens.admin);
+  const villager = await actorOf(tokens.villager);
+  const neighbour: Actor = { userId: fixture.neighbourUserId, role: 'villager', name: '东阳邱村民', phone: '13712340900', scope: { regionCode: NEIGHBOUR_VILLAGE, path: `/130631/130631202/${NEIGHBOUR_VILLAGE}/` } };
+  const perRole = async (make: (i: number) => Promise<string>) => Object.fromEntries(await Promise.all(roles.map(async (r, i) => [r, await make(i)]))) as Record<Role, string>;
+  const notice = async (regionCode: string, publish = true) =>
+    (await vs.notices.create(admin, { id: randomUUID(), kind: 'notice', title: '矩阵通知', body: '矩阵测试通知。', regionCode, pinned: false, fileIds: [], publish, broadcast: false }, noRequest)).notice.id;
+  const townshipGuide = (await vs.services.listGuides(villager, { q: '低保' })).items[0]!.id;
+  const request = async (actor: Actor) => (await vs.services.submit(actor, { id: randomUUID(), guideId: townshipGuide, kind: 'proxy' }, noRequest)).request.id;
+  const resident = async (regionCode: string) =>
+    (
+      await vs.elderly.create(
+        admin,
+        {
+          id: randomUUID(),
+          name: '矩阵老人',
+          gender: null,
+          birthDate: '1940-01-01',
+          phone: null,
+          address: null,
+          regionCode,
+          householdId: null,
+          userId: null,
+          livingAlone: false,
+          mobility: 'independent',
+          emergencyContactName: null,
+          emergencyContactPhone: null,
+          healthNotes: null,
+          status: 'active',
+        },
+        noRequest,
+      )
+    ).resident.id;
+  const neighbourResident = await resident(`${NEIGHBOUR_VILLAGE}01`);
+  // Asked by the neighbouring grid's worker, so they wait for a cadre's decision.
+  const neighbourWorker = await actorOf(await t.login('13800000006'));
+  const today = localDate(new Date());
+  villageServices = {
+    homeNotice: await notice(HOME_VILLAGE),
+    townshipNotice: await notice('130631202'),
+    neighbourNotice: await notice(NEIGHBOUR_VILLAGE),
+    homeDraft: await notice(HOME_VILLAGE, false),
+    homeNoticeFor: await perRole(() => notice(HOME_VILLAGE)),
+    neighbourNoticeFor: await perRole(() => notice(NEIGHBOUR_VILLAGE)),
+    townshipGuide,
+    neighbourGuide: (await vs.services.createGuide(admin, { ...matrixGuide, category: 'other', code: 'matrix_neighbour', regionCode: NEIGHBOUR_VILLAGE, keywords: '', phone: null, allowAppointment: true, allowProxy: true, active: true, sortOrder: 1 }, noRequest)).id,
+    homeRequest: await request(villager),
+    neighbourRequest: await request(neighbour),
+    homeRequestFor: await perRole(() => request(villager)),
+    neighbourRequestFor: await perRole(() => request(neighbour)),
+    gridResident: await resident(HOME_GRID),
+    villageResident: await resident(HOME_VILLAGE),
+    neighbourResident,
+    neighbourMealFor: await perRole(async () => (await vs.elderly.requestMeal(neighbourWorker, neighbourResident, { id: randomUUID(), meals: 'lunch', startsOn: today, endsOn: null, note: null }, noRequest)).id),
+  };
+});
+
+/** 智慧党建: the demo's 西阳邱村党支部 (home) and 东阳邱村党支部 (neighbour), with members and meetings in each. */
+let party: {
+  homeBranch: string;
+  neighbourBranch: string;
+  homeGroup: string;
+  neighbourGroup: string;
+  homeMember: string;
+  neighbourMember: string;
+  homeMemberFor: Record<Role, string>;
+  neighbourMemberFor: Record<Role, string>;
+  future: { startsAt: string; endsAt: string };
+  homeMeeting: string;
+  neighbourMeeting: string;
+  homeMeetingFor: Record<Role, string>;
+  running: string;
+  runningFor: Record<Role, string>;
+  neighbourRunning: string;
+  homeMaterial: string;
+};
+
+beforeAll(async () => {
+  const p = t.services.party;
+  const actorOf = async (token: string) => (await t.services.accounts.authenticate(token))!.actor;
+  const admin = await actorOf(tokens.admin);
+  const secretary = await actorOf(tokens.branch_secretary);
+  const branches = (await p.organisations.listOrganisations(admin, { kind: 'branch' })).items;
+  const homeBranch = branches.find((b) => b.regionCode === HOME_VILLAGE)!.id;
+  const neighbourBranch = branches.find((b) => b.regionCode === NEIGHBOUR_VILLAGE)!.id;
+  const homeGroup = (await p.organisations.listOrganisations(admin, { kind: 'group', region: HOME_VILLAGE })).items[0]!.id;
+  const neighbourGroup = (await p.organisations.createOrganisation(admin, { parentId: neighbourBranch, kind: 'group', name: '矩阵党小组' }, noRequest)).id;
+  let seq = 0;
+  const member = async (branchId: string) =>
+    (
+      await p.organisations.createMember(
+        admin,
+        { phone: `1375552${String(seq++).padStart(4, '0')}`, name: '矩阵党员', branchId, status: 'full', joinedOn: '2000-07-01', fullOn: '2001-07-01', declaredIncomeCents: 300_000 },
+        noRequest,
+      )
+    ).member.id;
+  const perRole = async (make: () => Promise<string>) => Object.fromEntries(await Promise.all(roles.map(async (r) => [r, await make()]))) as Record<Role, string>;
+  const hour = 3_600_000;
+  const now = Date.now();
+  const future = { startsAt: new Date(now + 48 * hour).toISOString(), endsAt: new Date(now + 50 * hour).toISOString() };
+  const running = { startsAt: new Date(now - 10 * 60_000).toISOString(), endsAt: new Date(now + 2 * hour).toISOString() };
+  const meeting = async (organisationId: string, when: { startsAt: string; endsAt: string }) =>
+    (await p.meetings.create(admin, { organisationId, typeCode: 'theme_day', ...when, mode: 'hybrid', place: '村委会', onlineUrl: 'https://meeting.example.com/matrix' }, noRequest)).id;
+  party = {
+    homeBranch,
+    neighbourBranch,
+    homeGroup,
+    neighbourGroup,
+    homeMember: await member(homeBranch),
+    neighbourMember: await member(neighbourBranch),
+    homeMemberFor: await perRole(() => member(homeBranch)),
+    neighbourMemberFor: await perRole(() => member(neighbourBranch)),
+    future,
+    homeMeeting: await meeting(homeBranch, future),
+    neighbourMeeting: await meeting(neighbourBranch, future),
+    homeMeetingFor: await perRole(() => meeting(homeBranch, future)),
+    running: await meeting(homeBranch, running),
+    runningFor: await perRole(() => meeting(homeBranch, running)),
+    neighbourRunning: await meeting(neighbourBranch, running),
+    homeMaterial: (await p.study.createMaterial(secretary, { title: '矩阵资料', kind: 'article', body: '矩阵', minutes: 10, organisationIds: [homeBranch] }, noRequest)).id,
+  };
+});
+
+/** 用水预警: meters in 西阳邱村 (its first grid, and the village itself) and 东阳邱村; a fault alert per role in each. */
+let water: { readingAt: string; removableFor: Record<Role, string>; homeAlertFor: Record<Role, string>; neighbourAlertFor: Record<Role, string> };
+beforeAll(async () => {
+  const w = t.services.water;
+  const meter = (id: string, regionCode: string) =>
+    w.createDemoMeter({ id, name: id, regionCode, householdId: null, address: null, location: null, contactName: null, contactPhone: null, elderly: false, livesAlone: false, secret: 'x'.repeat(32) });
+  await meter('wm-mx-grid', HOME_GRID);
+  await meter('wm-mx-village', HOME_VILLAGE);
+  await meter('wm-mx-away', NEIGHBOUR_VILLAGE);
+  const hour = 3_600_000;
+  /** A meter whose second reading goes backwards: a fault alert. */
+  const faultAlert = async (id: string, regionCode: string) => {
+    await meter(id, regionCode);
+    await w.ingest([{ meterId: id, readings: [{ at: Date.now() - 3 * hour, litres: 500 }, { at: Date.now() - 2 * hour, litres: 100 }] }], 'http');
+    return (await t.db.selectFrom('water_alerts').select('id').where('meter_id', '=', id).executeTakeFirstOrThrow()).id;
+  };
+  const perRole = async (make: (i: number) => Promise<string>) => Object.fromEntries(await Promise.all(roles.map(async (r, i) => [r, await make(i)]))) as Record<Role, string>;
+  water = {
+    readingAt: new Date(Date.now() - hour).toISOString(),
+    removableFor: await perRole(async (i) => {
+      await meter(`wm-mx-rm-${i}`, HOME_VILLAGE);
+      return `wm-mx-rm-${i}`;
+    }),
+    homeAlertFor: await perRole((i) => faultAlert(`wm-mx-ack-${i}`, HOME_GRID)),
+    neighbourAlertFor: await perRole((i) => faultAlert(`wm-mx-far-ack-${i}`, NEIGHBOUR_VILLAGE)),
   };
 });
 

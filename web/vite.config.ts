@@ -5,12 +5,13 @@ import { ElementPlusResolver, VantResolver } from 'unplugin-vue-components/resol
 import { defineConfig, type UserConfig } from 'vite';
 
 /**
- * Two apps, built one at a time by mode: `vite build -c web/vite.config.ts --mode h5` (Vant, phones,
- * served at /h5/) and `--mode console` (Element Plus, desktops, served at /console/). Each gets its own
+ * Three apps, built one at a time by mode: `vite build -c web/vite.config.ts --mode h5` (Vant, phones,
+ * served at /h5/), `--mode console` (Element Plus, desktops, served at /console/) and `--mode screen`
+ * (智慧大屏, the township's 1920×1080 big screen with ECharts, no UI kit, served at /screen/). Each gets its own
  * base and output folder so Fastify can serve each under its own prefix with its own SPA fallback.
  * Dev: `vite -c web/vite.config.ts --mode h5` proxies /api to a platform on localhost:8080.
  */
-export const apps = ['h5', 'console'] as const;
+export const apps = ['h5', 'console', 'screen'] as const;
 export type WebApp = (typeof apps)[number];
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
@@ -24,13 +25,18 @@ export function webConfig(app: WebApp): UserConfig {
     resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
     plugins: [
       vue(),
-      Components({
-        // Template components resolve on demand (with their styles); the d.ts is committed so that
-        // `npm run typecheck` knows them without a build.
-        dirs: [],
-        resolvers: app === 'h5' ? [VantResolver()] : [ElementPlusResolver({ importStyle: 'css' })],
-        dts: fileURLToPath(new URL(`./src/${app}/components.d.ts`, import.meta.url)),
-      }),
+      // The screen uses no UI kit: it imports its few components by hand.
+      ...(app === 'screen'
+        ? []
+        : [
+            Components({
+              // Template components resolve on demand (with their styles); the d.ts is committed so that
+              // `npm run typecheck` knows them without a build.
+              dirs: [],
+              resolvers: app === 'h5' ? [VantResolver()] : [ElementPlusResolver({ importStyle: 'css' })],
+              dts: fileURLToPath(new URL(`./src/${app}/components.d.ts`, import.meta.url)),
+            }),
+          ]),
     ],
     build: {
       outDir: fileURLToPath(new URL(`./dist/${app}`, import.meta.url)),
@@ -46,4 +52,4 @@ export function webConfig(app: WebApp): UserConfig {
   };
 }
 
-export default defineConfig(({ mode }) => webConfig(mode === 'console' ? 'console' : 'h5'));
+export default defineConfig(({ mode }) => webConfig(mode === 'console' || mode === 'screen' ? mode : 'h5'));

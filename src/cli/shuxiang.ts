@@ -7,6 +7,7 @@ import { createLogger, openDatabase, startPlatform } from '../main.js';
 import { hashDeviceSecret } from '../platform/mqtt/credentials.js';
 import { mosquittoAcl } from '../platform/mqtt/mosquitto.js';
 import { simulateSpeakers, simulateUsage } from './simulate-speakers.js';
+import { simulateMeters, simulateMetersUsage } from './simulate-meters.js';
 import { detectorUsage, runDetectorWorker } from './detector-worker.js';
 import { sampleFile, samplesDir } from '../platform/media/sample-media.js';
 import { featureCollection } from '../modules/regions/regions.schema.js';
@@ -27,6 +28,7 @@ Usage: shuxiang <command>   (from a checkout: npm run shuxiang -- <command>)
                                 create an administrator; prints a one-time password
   regions import FILE.geojson   create or update regions from a GeoJSON FeatureCollection
   simulate speakers [--help]    connect virtual loudspeaker pillars (default: the demo's)
+  simulate meters [--help]      connect virtual water meters that send readings (default: the demo's)
   devices mosquitto-passwd      print a Mosquitto password file: every enabled device, and the
                                 platform's account when MQTT_PASSWORD is set
   devices mosquitto-acl         print the Mosquitto ACL file for MQTT_TOPIC_PREFIX
@@ -101,8 +103,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'simulate':
+      if (sub === 'meters') return simulateMeters(rest, config);
       if (sub !== 'speakers') {
-        console.error(simulateUsage);
+        console.error(`${simulateUsage}\n${simulateMetersUsage}`);
         return 2;
       }
       return simulateSpeakers(rest, config);

@@ -177,6 +177,35 @@ export class AccountsService {
     return body.password ? { user } : { user, initialPassword };
   }
 
+  /**
+   * A villager account made on behalf of another module's rule, in that module's transaction (the
+   * party module registers a member who has no account yet). The region must lie in the caller's
+   * scope; the one-time password is returned once and must be changed at first login. Undefined when
+   * the phone is taken.
+   */
+  async createVillagerIn(tx: Db, actor: Actor, input: { phone: string; name: string; regionCode: string }, meta: RequestMeta) {
+    this.assertManages(actor, 'villager');
+    // Read in the caller's transaction: a second connection per transaction could exhaust the pool.
+    const region = await this.regions.findByCode(input.regionCode, tx);
+    if (!region || !isWithin(actor.scope, region.path)) throw new AppError('REGION_NOT_FOUND', { detail: { zh: `区域 ${input.regionCode}`, en: `region ${input.regionCode}` } });
+    if (!(roleRegionLevels.villager as readonly RegionLevel[]).includes(region.level)) throw new AppError('ROLE_REGION_MISMATCH');
+    const initialPassword = generateOneTimePassword();
+    const now = this.clock.now();
+    const id = await this.users.insert(
+      { phone: input.phone, name: input.name, role: 'villager', region_code: region.code, password_hash: await hashPassword(initialPassword), must_change_password: true, created_at: now, updated_at: now },
+      tx,
+    );
+    if (!id) return undefined;
+    await this.audit.record(tx, actor, meta, {
+      action: 'user.create',
+      targetType: 'user',
+      targetId: id,
+      regionPath: region.path,
+      details: { phone: input.phone, name: input.name, role: 'villager', regionCode: region.code },
+    });
+    return { id, initialPassword };
+  }
+
   /** Whom to tell about work at a region: active users there with one of `roles`. */
   contactsAt(regionCode: string, roles: Role[], db?: Db) {
     return this.users.activeAt(regionCode, roles, db);

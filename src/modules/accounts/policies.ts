@@ -38,6 +38,33 @@ const permissions = {
   'cameras.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
   'cameras.write': ['admin', 'township_staff', 'village_cadre'],
   'alarms.handle': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
+  // 用水预警: those who work in the village read meters and alerts (grid workers in their grid) and
+  // acknowledge alerts; staff and cadres register meters, upload readings and set the thresholds.
+  'water.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
+  'water.handle': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
+  'water.write': ['admin', 'township_staff', 'village_cadre'],
+  // 智慧党建: branch secretaries and higher staff keep their region's organisations, members, meetings,
+  // study and dues (members' personal data reaches nobody else); administrators set the meeting types and
+  // dues brackets; the figures (no personal data) are for everyone who reads the big screen. What a member
+  // does for themselves (sign in, ask for leave, record study) depends on being a member, not on a role.
+  'party.manage': ['admin', 'township_staff', 'branch_secretary'],
+  'party.configure': ['admin'],
+  'party.stats': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
+  // 智慧大屏: the overview of one's own region (township, village or grid) and below; villagers have none.
+  'dashboard.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
+  // 乡村信息: cadres publish to their village, staff to the township; everyone signed in reads.
+  'notices.publish': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  // 办证办事: the catalogue kept by the township and villages; villagers ask, the village handles.
+  'services.manage': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'services.request': ['villager', 'grid_worker'],
+  'services.handle': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  // 养老: the register (without health notes) for those who work; health notes and visits for carers only.
+  'elderly.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
+  'elderly.write': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'elderly.care': ['village_cadre', 'branch_secretary', 'grid_worker'],
+  'elderly.alert': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
+  'elderly.meals.request': ['village_cadre', 'branch_secretary', 'grid_worker', 'villager'],
+  'elderly.meals.decide': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -199,7 +199,9 @@ describe('cloud broadcasting to loudspeakers', () => {
     expect(firstRun.getTime() - clock.now().getTime()).toBeGreaterThan(0);
     expect(firstRun.getTime() - clock.now().getTime()).toBeLessThanOrEqual(180_000);
     const fired = async () => (await t.request({ method: 'GET', url: '/api/broadcasts?pageSize=100', token: staff })).json().items.filter((b: { title: string }) => b.title === '早间新闻');
-    expect(await t.services.jobs.runDue()).toBe(0);
+    // Other modules' timers may be due (reminders, the big screen's upkeep); this one is not yet.
+    await t.services.jobs.runDue();
+    expect(await fired()).toHaveLength(0);
     clock.set(new Date(firstRun.getTime() + 1000));
     expect(await t.services.jobs.runDue()).toBeGreaterThanOrEqual(1);
     await t.services.jobs.runDue();

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { DeliveryState } from '../../platform/db/schema.js';
+import { EventBus } from '../../platform/events.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { PageRequest } from '../../platform/http/pagination.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
@@ -35,6 +36,15 @@ const ACK_TIMEOUT_MS = 60_000;
 
 type Content = Omit<CreateBroadcastBody, 'id'>;
 
+/**
+ * Domain events after commit, for other modules' read models (the big screen's counters). A
+ * programme's run commits with its job; modules that count those react to SCHEDULE_JOB as well.
+ */
+export interface BroadcastEvents {
+  'broadcast.created': { broadcastId: string; regionPath: string };
+  'delivery.finished': { broadcastId: string; deviceId: string };
+}
+
 export interface BroadcastDeps {
   db: Db;
   repository: BroadcastRepository;
@@ -57,7 +67,10 @@ export interface BroadcastDeps {
  * a PostgreSQL advisory lock, so several processes may share the work.
  */
 export class BroadcastService {
+  readonly events: EventBus<BroadcastEvents>;
+
   constructor(private readonly deps: BroadcastDeps) {
+    this.events = new EventBus<BroadcastEvents>(deps.logger);
     deps.jobs.register(SCHEDULE_JOB, (tx, payload, now) => this.runSchedule(tx, String(payload.scheduleId), now));
   }
 
@@ -156,6 +169,7 @@ export class BroadcastService {
       return true;
     };
     const created = tx ? await write(tx) : await this.deps.db.transaction().execute(write);
+    if (created && !tx) this.events.emit('broadcast.created', { broadcastId: id, regionPath });
     // Outside any transaction: speakers fetch the audio and acknowledge on their own time.
     if (created && !tx) await Promise.all(speakers.filter((s) => s.online).map((s) => this.dispatch(s.id)));
     return created;
@@ -257,6 +271,7 @@ export class BroadcastService {
     // inside it (READ COMMITTED) would see the others' deliveries still open and none would complete
     // the broadcast. Checked after each commit, the last one to commit sees them all closed.
     if (next === 'finished' || next === 'failed' || next === 'expired') await this.deps.repository.completeIfDone(this.deps.db, delivery.broadcast_id, now);
+    if (next === 'finished') this.events.emit('delivery.finished', { broadcastId: delivery.broadcast_id, deviceId });
     if (next && next !== 'received' && next !== 'playing') await this.dispatch(deviceId);
   }
 

@@ -25,7 +25,7 @@ export const dashboardRegion = z.object({
   villages: count,
   grids: count,
   gridWorkers: count,
-  partyMembers: count.nullable().describe('null until the party-building module exists'),
+  partyMembers: count.nullable().describe('正式 and 预备 party members (智慧党建)'),
 });
 
 export const dashboardCases = z.object({

@@ -9,6 +9,10 @@ import type { PointsService } from '../points/points.service.js';
 import type { StoreService } from '../points/store.service.js';
 import type { Role } from '../accounts/roles.js';
 import type { RegionsService } from '../regions/regions.service.js';
+import { seedVillageServicesDemo } from '../village-services/village-services.demo.js';
+import type { VillageServices } from '../village-services/village-services.routes.js';
+import { seedPartyDemo } from '../party/party.demo.js';
+import type { PartyServices } from '../party/party.module.js';
 import { COUNTY, heibaoFeatures, TOWNSHIP } from './heibao.js';
 
 export const DEMO_PASSWORD = 'shuxiang-demo';
@@ -36,15 +40,19 @@ export interface DemoSeedDeps {
   points: PointsService;
   store: StoreService;
   devices: DevicesService;
+  villageServices: VillageServices;
+  party: PartyServices;
 }
 
 /**
  * Seeds the demo once. Safe to re-run after an interruption: regions upsert by code and users
  * are skipped when their phone exists; the marker is written last.
  */
-export async function seedDemo({ regions, accounts, meta, households, points, store, devices }: DemoSeedDeps, now: Date): Promise<boolean> {
+export async function seedDemo({ regions, accounts, meta, households, points, store, devices, villageServices, party }: DemoSeedDeps, now: Date): Promise<boolean> {
   if (await meta.get(DEMO_MARKER)) {
     await seedDemoSpeakers(devices, meta, now); // a demo seeded before there were devices gets its speakers
+    await seedVillageServicesDemo(villageServices, meta, now); // likewise its notices, service guides and elderly
+    await seedPartyDemo({ party, accounts, meta }, DEMO_PASSWORD, now); // and its party organisation
     return false;
   }
   await regions.importFeatures(null, heibaoFeatures(), noRequest);
@@ -53,6 +61,8 @@ export async function seedDemo({ regions, accounts, meta, households, points, st
   }
   await seedPointsDemo({ households, points, store });
   await seedDemoSpeakers(devices, meta, now);
+  await seedVillageServicesDemo(villageServices, meta, now);
+  await seedPartyDemo({ party, accounts, meta }, DEMO_PASSWORD, now);
   await meta.set(DEMO_MARKER, now.toISOString());
   return true;
 }

@@ -78,6 +78,16 @@ export interface DeviceMessaging {
   deviceUrl: string;
 }
 
+/**
+ * Other things that connect to the broker as devices (the water module's meters): the broker asks
+ * them about an id the devices table does not know, and their lines join the Mosquitto password file.
+ */
+export interface CredentialSource {
+  /** true/false when the id is theirs; undefined when it is not. */
+  verify(id: string, secret: string): Promise<boolean | undefined>;
+  passwordLines(): Promise<string[]>;
+}
+
 export interface DevicesSettings {
   topicPrefix: string;
   /** The platform's MQTT username, which no device may take as its id. */
@@ -111,6 +121,7 @@ export class DevicesService {
   private messaging: DeviceMessaging | undefined;
   private readonly counters = { received: 0, rejected: {} as Record<string, number>, commandsSent: 0, acks: 0 };
   private readonly lastWarned = new Map<string, number>();
+  private readonly credentialSources: CredentialSource[] = [];
 
   constructor(
     private readonly deps: {
@@ -406,11 +417,23 @@ export class DevicesService {
     this.messaging = undefined;
   }
 
-  /** The broker's check of a connecting device: known, enabled, right secret. */
+  /** Lets another module's things (water meters) connect to the broker with their own secrets. */
+  addCredentialSource(source: CredentialSource): void {
+    this.credentialSources.push(source);
+  }
+
+  /** The broker's check of a connecting device: known, enabled, right secret (or another source's thing). */
   async verifyCredentials(deviceId: string, secret: string): Promise<boolean> {
     if (!isDeviceId(deviceId) || secret.length === 0 || secret.length > 256) return false;
     const row = await this.deps.repository.credentials(deviceId);
-    if (!row || row.disabled_at) return false;
+    if (!row) {
+      for (const source of this.credentialSources) {
+        const verdict = await source.verify(deviceId, secret);
+        if (verdict !== undefined) return verdict;
+      }
+      return false;
+    }
+    if (row.disabled_at) return false;
     return verifyDeviceSecret(secret, row.secret_hash);
   }
 
@@ -478,7 +501,9 @@ export class DevicesService {
 
   /** `id:hash` lines of every enabled device: a Mosquitto password file (add the platform's own line). */
   async mosquittoPasswordLines(): Promise<string[]> {
-    return (await this.deps.repository.enabledCredentials()).map((row) => `${row.id}:${row.secret_hash}`);
+    const lines = (await this.deps.repository.enabledCredentials()).map((row) => `${row.id}:${row.secret_hash}`);
+    for (const source of this.credentialSources) lines.push(...(await source.passwordLines()));
+    return lines;
   }
 
   /** Demo mode only: a speaker with a known secret; skipped when the id exists. */

@@ -5,12 +5,15 @@ import type { Db } from '../../platform/db/database.js';
 import { poolOf } from '../../platform/db/database.js';
 import type { Scope } from '../../platform/scope.js';
 import { isWithin } from '../../platform/scope.js';
+import type { Permission } from '../accounts/policies.js';
 
 /** One live message: an event name, the region it concerns, and what the screens show. */
 export interface LiveMessage {
   event: string;
   regionPath: string;
   data: unknown;
+  /** Only subscribers whose role holds it receive the message (e.g. case details for handlers, not villagers). */
+  permission?: Permission;
 }
 
 type Listener = (message: LiveMessage) => void;
@@ -37,14 +40,17 @@ export class LiveHub {
     private readonly logger: Logger,
   ) {}
 
-  /** Sends to every process's subscribers (after the caller's transaction committed). */
-  async publish(message: LiveMessage): Promise<void> {
+  /**
+   * Sends to every process's subscribers (after the caller's transaction committed). Given a
+   * transaction, the message leaves when it commits, and not at all if it rolls back.
+   */
+  async publish(message: LiveMessage, db: Db = this.db): Promise<void> {
     const payload = JSON.stringify(message);
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
       this.logger.warn({ event: message.event, bytes: Buffer.byteLength(payload) }, 'live: message too large, not sent');
       return;
     }
-    await sql`SELECT pg_notify(${CHANNEL}, ${payload})`.execute(this.db);
+    await sql`SELECT pg_notify(${CHANNEL}, ${payload})`.execute(db);
   }
 
   /** Receives the messages within `scope`; returns the unsubscribe function. */

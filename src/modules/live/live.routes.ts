@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { actorOf } from '../../platform/http/auth.js';
+import { can } from '../accounts/policies.js';
 import type { App } from '../../platform/http/app.js';
 import type { LiveHub, LiveMessage } from './live-hub.js';
 
@@ -30,7 +31,7 @@ export function liveRoutes(app: App, hub: LiveHub): void {
     {
       schema: {
         tags: ['live 实时'],
-        summary: '实时推送 · Server-Sent Events in my region: alarm.raised, alarm.updated, camera.status',
+        summary: '实时推送 · Server-Sent Events in my region: alarm.raised, alarm.updated, camera.status; for the big screen case.created, case.updated, broadcast.created',
         querystring: liveQuery,
       },
     },
@@ -49,6 +50,7 @@ export function liveRoutes(app: App, hub: LiveHub): void {
       response.write('retry: 2000\n: connected\n\n');
       const send = (message: LiveMessage) => {
         if (wanted && !wanted.has(message.event)) return;
+        if (message.permission && !can(actor.role, message.permission)) return;
         response.write(`event: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`);
       };
       const unsubscribe = hub.subscribe(actor.scope, send);

@@ -1,10 +1,10 @@
 import type { Db } from '../../platform/db/database.js';
 import type { NewPhotoRow, PhotoKind, PhotoRow } from '../../platform/db/schema.js';
 
-export type AttachCandidate = Pick<PhotoRow, 'id' | 'owner_id' | 'case_id' | 'claim_id' | 'kind'>;
+export type AttachCandidate = Pick<PhotoRow, 'id' | 'owner_id' | 'case_id' | 'claim_id' | 'meeting_id' | 'kind'>;
 
-/** What a photo is attached to: a case (report or resolution photos) or a points claim (evidence). */
-export type AttachTarget = { caseId: string; kind: 'report' | 'resolution' } | { claimId: string; kind: 'claim' };
+/** What a photo is attached to: a case (report or resolution photos), a points claim (evidence) or a party meeting. */
+export type AttachTarget = { caseId: string; kind: 'report' | 'resolution' } | { claimId: string; kind: 'claim' } | { meetingId: string; kind: 'meeting' };
 
 export class PhotosRepository {
   constructor(private readonly db: Db) {}
@@ -22,12 +22,12 @@ export class PhotosRepository {
   /** Locks the rows until the transaction ends, so two cases cannot both claim a photo. */
   async lockForAttach(tx: Db, ids: string[]): Promise<AttachCandidate[]> {
     if (ids.length === 0) return [];
-    return tx.selectFrom('photos').select(['id', 'owner_id', 'case_id', 'claim_id', 'kind']).where('id', 'in', ids).forUpdate().execute();
+    return tx.selectFrom('photos').select(['id', 'owner_id', 'case_id', 'claim_id', 'meeting_id', 'kind']).where('id', 'in', ids).forUpdate().execute();
   }
 
   async attach(tx: Db, ids: string[], target: AttachTarget, at: Date): Promise<number> {
     if (ids.length === 0) return 0;
-    const owner = 'caseId' in target ? { case_id: target.caseId } : { claim_id: target.claimId };
+    const owner = 'caseId' in target ? { case_id: target.caseId } : 'claimId' in target ? { claim_id: target.claimId } : { meeting_id: target.meetingId };
     const result = await tx
       .updateTable('photos')
       .set({ ...owner, kind: target.kind, attached_at: at })
@@ -45,6 +45,10 @@ export class PhotosRepository {
 
   async listForClaim(claimId: string): Promise<PhotoRow[]> {
     return this.db.selectFrom('photos').selectAll().where('claim_id', '=', claimId).orderBy('attached_at').orderBy('created_at').orderBy('id').execute();
+  }
+
+  async listForMeeting(meetingId: string): Promise<PhotoRow[]> {
+    return this.db.selectFrom('photos').selectAll().where('meeting_id', '=', meetingId).orderBy('attached_at').orderBy('created_at').orderBy('id').execute();
   }
 
   async countUploadedSince(ownerId: string, since: Date): Promise<number> {

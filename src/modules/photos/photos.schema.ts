@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-export const photoKinds = ['report', 'resolution', 'claim'] as const;
-/** `report`: the villager's photos of a problem; `resolution`: the grid worker's after-photos; `claim`: evidence for a points claim. */
+export const photoKinds = ['report', 'resolution', 'claim', 'meeting'] as const;
+/** `report`: the villager's photos of a problem; `resolution`: the grid worker's after-photos; `claim`: evidence for a points claim; `meeting`: photos of a party meeting. */
 export const photoKind = z.enum(photoKinds);
 
 /** Most photos one upload, and one case report or resolution, may carry. */

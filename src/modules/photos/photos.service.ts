@@ -7,7 +7,7 @@ import { AppError, type FieldProblem } from '../../platform/http/errors.js';
 import type { Actor } from '../../platform/request-context.js';
 import type { UrlSigner } from '../../platform/signing.js';
 import { ImageRejected, type ProcessedImage, processImage } from './images.js';
-import type { AttachTarget, PhotosRepository } from './photos.repository.js';
+import type { AttachCandidate, AttachTarget, PhotosRepository } from './photos.repository.js';
 import { MAX_PHOTOS, type PhotoView } from './photos.schema.js';
 
 /** One file of an upload, read only when its turn comes (so one original at a time is in memory). */
@@ -66,6 +66,13 @@ function photoTooLarge(filename: string, index: number, maxBytes: number): AppEr
 
 export function tooManyPhotos(maxFiles: number): AppError {
   return new AppError('TOO_MANY_PHOTOS', { detail: { zh: `一次最多 ${maxFiles} 张`, en: `at most ${maxFiles} per upload` } });
+}
+
+/** Whether an attached photo already belongs to this target (a repeated attach is a no-op). */
+function attachedTo(row: AttachCandidate, target: AttachTarget): boolean {
+  if ('caseId' in target) return row.case_id === target.caseId;
+  if ('claimId' in target) return row.claim_id === target.claimId;
+  return row.meeting_id === target.meetingId;
 }
 
 export class PhotosService {
@@ -195,6 +202,11 @@ export class PhotosService {
     await this.attachTo(tx, input, { claimId: input.claimId, kind: 'claim' });
   }
 
+  /** For the party module: the recorder's photos become the photos of a meeting, like `attach`. */
+  async attachToMeeting(tx: Db, input: { photoIds: string[]; ownerId: string; meetingId: string; field?: string }): Promise<void> {
+    await this.attachTo(tx, input, { meetingId: input.meetingId, kind: 'meeting' });
+  }
+
   private async attachTo(tx: Db, input: { photoIds: string[]; ownerId: string; field?: string }, target: AttachTarget): Promise<void> {
     const field = input.field ?? 'photoIds';
     if (input.photoIds.length > this.settings.maxFiles) {
@@ -213,12 +225,17 @@ export class PhotosService {
         problems.push({ field: `${field}.${i}`, message: '照片不存在或不是您上传的', messageEn: 'no such photo of yours' });
       } else if (row.kind === null) {
         if (!free.includes(id)) free.push(id);
-      } else if (row.kind !== target.kind || ('caseId' in target ? row.case_id !== target.caseId : row.claim_id !== target.claimId)) {
+      } else if (row.kind !== target.kind || !attachedTo(row, target)) {
         problems.push({ field: `${field}.${i}`, message: '照片已用于其他事件', messageEn: 'the photo is already attached elsewhere' });
       }
     });
     if (problems.length > 0) throw new AppError('PHOTO_NOT_ATTACHABLE', { details: problems });
     await this.repository.attach(tx, free, target, this.clock.now());
+  }
+
+  /** A meeting's photos with fresh signed URLs. The caller has already checked the meeting is visible. */
+  async listForMeeting(meetingId: string): Promise<PhotoView[]> {
+    return (await this.repository.listForMeeting(meetingId)).map((row) => this.toView(row));
   }
 
   /** A claim's evidence with fresh signed URLs. The caller has already checked the claim is visible. */

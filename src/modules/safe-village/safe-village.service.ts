@@ -4,6 +4,7 @@ import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { AlarmSource, DeliveryState } from '../../platform/db/schema.js';
+import { EventBus } from '../../platform/events.js';
 import { AppError, fieldError } from '../../platform/http/errors.js';
 import type { Actor, RequestMeta } from '../../platform/request-context.js';
 import { isWithin } from '../../platform/scope.js';
@@ -84,6 +85,11 @@ export interface RaiseInput {
   snapshot?: Buffer;
 }
 
+/** Domain events after commit, for other modules' read models (the big screen's counters). */
+export interface SafeVillageEvents {
+  'alarm.raised': { alarmId: string; regionPath: string };
+}
+
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 /** `rtsp://user:secret@host/…` → `rtsp://user:***@host/…`, so a camera's password is never shown. */
@@ -103,7 +109,11 @@ export class SafeVillageService {
   /** The latest frame of cameras this process reads, newest first served. */
   private readonly latestFrames = new Map<string, { jpeg: Buffer; at: Date; persistedAt: number }>();
 
-  constructor(private readonly deps: SafeVillageDeps) {}
+  readonly events: EventBus<SafeVillageEvents>;
+
+  constructor(private readonly deps: SafeVillageDeps) {
+    this.events = new EventBus<SafeVillageEvents>(deps.logger);
+  }
 
   // ---- cameras --------------------------------------------------------------------------------
 
@@ -527,6 +537,7 @@ export class SafeVillageService {
         this.deps.logger.error({ err: error, alarmId: id }, 'safe village: the warning could not be broadcast');
       }
     }
+    this.events.emit('alarm.raised', { alarmId: id, regionPath: camera.region_path });
     if (zone.create_case) {
       try {
         await this.openCase(id, null);
@@ -538,6 +549,16 @@ export class SafeVillageService {
     const row = (await this.deps.repository.findAlarm(id))!;
     await this.deps.live.publish({ event: 'alarm.raised', regionPath: row.region_path, data: (await this.alarmViews([row]))[0] });
     return { id, created: true };
+  }
+
+  /**
+   * A speaker's delivery of a broadcast changed: when the broadcast is an alarm's warning, the
+   * screens showing the alarm learn whether it played.
+   */
+  async warningDeliveryChanged(broadcastId: string): Promise<void> {
+    const row = await this.deps.repository.findAlarm(broadcastId);
+    if (!row || row.broadcast_id !== broadcastId) return;
+    await this.deps.live.publish({ event: 'alarm.updated', regionPath: row.region_path, data: (await this.alarmViews([row]))[0] });
   }
 
   async listAlarms(actor: Actor, query: ListAlarmsQuery) {
@@ -615,6 +636,15 @@ export class SafeVillageService {
     const expected = Buffer.from(camera?.webhook_secret_hash ?? hashSecret(randomBytes(16).toString('hex')), 'hex');
     if (!camera || !secret || !timingSafeEqual(given, expected)) throw new AppError('CAMERA_SECRET_INVALID');
     return camera;
+  }
+
+  /** Signed picture URLs, for other modules' views (the big screen). */
+  cameraSnapshotUrl(cameraId: string): string {
+    return this.deps.signer.sign(`/api/cameras/${cameraId}/snapshot`, URL_TTL_SECONDS).url;
+  }
+
+  alarmSnapshotUrl(alarmId: string): string {
+    return this.deps.signer.sign(`/api/alarms/${alarmId}/snapshot`, URL_TTL_SECONDS).url;
   }
 
   // ---- inside ---------------------------------------------------------------------------------
@@ -753,22 +783,11 @@ export class SafeVillageService {
     return rows.map((row) => {
       const count = counts.get(row.id);
       return {
-        id: row.id,
+        // The rule fields read the same as the rule engine takes them.
+        ...toZoneRule(row),
         cameraId: row.camera_id,
         name: row.name,
         kind: row.kind,
-        enabled: row.enabled,
-        polygon: row.polygon,
-        objectClass: row.object_class,
-        minScore: row.min_score,
-        anchor: row.anchor,
-        minBoxShare: row.min_box_share,
-        inertiaFrames: row.inertia_frames,
-        minDwellSeconds: row.min_dwell_seconds,
-        minBoxArea: row.min_box_area,
-        maxBoxArea: row.max_box_area,
-        schedules: row.schedules,
-        cooldownSeconds: row.cooldown_seconds,
         severity: row.severity,
         warningText: row.warning_text,
         voice: row.voice,

@@ -232,7 +232,7 @@ export interface Open311KeysTable {
   revoked_at: Date | null;
 }
 
-export type PhotoKind = 'report' | 'resolution' | 'claim';
+export type PhotoKind = 'report' | 'resolution' | 'claim' | 'meeting';
 
 export interface PhotosTable {
   id: Generated<string>;
@@ -243,6 +243,8 @@ export interface PhotosTable {
   case_id: string | null;
   /** The points claim it is evidence for (kind 'claim'); null otherwise. */
   claim_id: Generated<string | null>;
+  /** The party meeting it is a photo of (kind 'meeting'); null otherwise. */
+  meeting_id: Generated<string | null>;
   kind: PhotoKind | null;
   content_type: string;
   bytes: number;
@@ -601,6 +603,562 @@ export interface AlarmsTable {
   note: string | null;
 }
 
+// ---- 乡村信息、办证办事、养老 (src/modules/village-services) -------------------------------------
+
+export type NoticeKind = 'notice' | 'affairs' | 'news';
+export type AffairsCategory = 'finance' | 'subsidy' | 'decision' | 'other';
+export type NoticeState = 'draft' | 'published' | 'withdrawn';
+
+export interface NoticesTable {
+  id: string;
+  kind: NoticeKind;
+  affairs_category: AffairsCategory | null;
+  title: string;
+  body: string;
+  region_code: string;
+  region_path: string;
+  state: NoticeState;
+  pinned: Generated<boolean>;
+  read_count: Generated<number>;
+  broadcast_id: string | null;
+  published_at: Date | null;
+  withdrawn_at: Date | null;
+  withdraw_reason: string | null;
+  created_by: string | null;
+  created_by_name: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NoticeReadsTable {
+  notice_id: string;
+  user_id: string;
+  read_at: Date;
+}
+
+export type ServiceCategory = 'household' | 'social_security' | 'civil_affairs' | 'land' | 'disability' | 'other';
+
+export interface ServiceGuidesTable {
+  id: string;
+  region_code: string;
+  region_path: string;
+  code: string;
+  name: string;
+  category: ServiceCategory;
+  keywords: Generated<string>;
+  summary: string;
+  conditions: string;
+  materials: ColumnType<string[], string, string>;
+  office: string;
+  phone: string | null;
+  hours: string;
+  fees: string;
+  time_limit: string;
+  allow_appointment: Generated<boolean>;
+  allow_proxy: Generated<boolean>;
+  active: Generated<boolean>;
+  sort_order: Generated<number>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type ServiceRequestKind = 'appointment' | 'proxy';
+export type ServiceRequestState = 'submitted' | 'accepted' | 'awaiting_materials' | 'completed' | 'rejected' | 'cancelled';
+
+export interface ServiceRequestsTable {
+  id: string;
+  number: string;
+  guide_id: string;
+  guide_name: string;
+  kind: ServiceRequestKind;
+  state: ServiceRequestState;
+  requester_id: string;
+  requester_name: string;
+  contact_phone: string;
+  region_code: string;
+  region_path: string;
+  preferred_date: ColumnType<string | null, string | null, string | null>;
+  note: string | null;
+  handler_id: string | null;
+  handler_name: string | null;
+  appointment_at: Date | null;
+  result: string | null;
+  created_at: Date;
+  updated_at: Date;
+  closed_at: Date | null;
+}
+
+export interface ServiceRequestEventsTable {
+  id: Generated<number>;
+  request_id: string;
+  at: Date;
+  action: string;
+  from_state: ServiceRequestState | null;
+  to_state: ServiceRequestState;
+  actor_id: string | null;
+  actor_name: string;
+  actor_role: string;
+  note: string | null;
+}
+
+export type Mobility = 'independent' | 'assisted' | 'bedridden';
+export type ElderlyStatus = 'active' | 'moved' | 'deceased';
+
+export interface ElderlyResidentsTable {
+  id: string;
+  name: string;
+  gender: 'male' | 'female' | null;
+  birth_date: ColumnType<string, string, string>;
+  phone: string | null;
+  address: string | null;
+  user_id: string | null;
+  household_id: string | null;
+  region_code: string;
+  region_path: string;
+  living_alone: boolean;
+  mobility: Mobility;
+  emergency_contact_name: string | null;
+  emergency_contact_phone: string | null;
+  health_notes: string | null;
+  status: Generated<ElderlyStatus>;
+  created_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type VisitFrequency = 'weekly' | 'monthly' | 'quarterly';
+
+export interface ElderlyVisitPlansTable {
+  resident_id: string;
+  frequency: VisitFrequency;
+  starts_on: ColumnType<string, string, string>;
+  carer_id: string | null;
+  active: Generated<boolean>;
+  note: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type VisitReason = 'plan' | 'alert' | 'other';
+export type VisitState = 'open' | 'done' | 'cancelled';
+export type VisitCondition = 'good' | 'attention' | 'urgent';
+
+export interface ElderlyVisitsTable {
+  id: string;
+  resident_id: string;
+  region_path: string;
+  reason: VisitReason;
+  state: VisitState;
+  due_at: Date | null;
+  visited_at: Date | null;
+  visitor_id: string | null;
+  visitor_name: string | null;
+  condition: VisitCondition | null;
+  notes: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type ElderlyAlertSource = 'manual' | 'water';
+export type ElderlyAlertKind = 'zero_water_use' | 'no_contact' | 'health' | 'other';
+
+export interface ElderlyAlertsTable {
+  id: string;
+  resident_id: string;
+  region_path: string;
+  source: ElderlyAlertSource;
+  source_ref: string;
+  kind: ElderlyAlertKind;
+  note: string;
+  raised_by: string | null;
+  raised_by_name: string | null;
+  raised_at: Date;
+  visit_id: string;
+}
+
+export type MealKind = 'lunch' | 'dinner' | 'both';
+export type MealRequestState = 'requested' | 'approved' | 'rejected' | 'cancelled';
+
+export interface ElderlyMealRequestsTable {
+  id: string;
+  resident_id: string;
+  region_path: string;
+  meals: MealKind;
+  starts_on: ColumnType<string, string, string>;
+  ends_on: ColumnType<string | null, string | null, string | null>;
+  note: string | null;
+  state: MealRequestState;
+  requested_by: string | null;
+  requested_by_name: string;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ElderlyMealDeliveriesTable {
+  request_id: string;
+  date: ColumnType<string, string, string>;
+  delivered_by: string | null;
+  delivered_by_name: string;
+  delivered_at: Date;
+}
+
+export interface VillageFilesTable {
+  id: string;
+  owner_id: string;
+  region_path: string;
+  kind: 'image' | 'document';
+  filename: string;
+  content_type: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  blob_key: string;
+  thumb_key: string | null;
+  notice_id: string | null;
+  visit_id: string | null;
+  sort_order: Generated<number>;
+  created_at: Date;
+  attached_at: Date | null;
+}
+
+// ---- 智慧党建 party building (src/modules/party) ------------------------------------------------
+
+export type PartyOrgKind = 'committee' | 'general_branch' | 'branch' | 'group';
+export type PartyMemberStatus = 'full' | 'probationary' | 'candidate' | 'activist';
+export type PartyOfficerPost = 'secretary' | 'deputy_secretary' | 'committee_member' | 'group_leader';
+export type PartyFrequency = 'monthly' | 'quarterly' | 'half_yearly' | 'yearly' | 'none';
+export type PartyMeetingMode = 'onsite' | 'online' | 'hybrid';
+export type PartyMeetingStatus = 'planned' | 'held' | 'cancelled';
+export type PartyAttendanceStatus = 'expected' | 'present' | 'late' | 'leave' | 'absent';
+export type PartySignInMethod = 'qr' | 'remote' | 'recorded';
+export type PartyStudyKind = 'article' | 'link' | 'file' | 'video';
+
+export interface PartyOrganisationsTable {
+  id: string;
+  parent_id: string | null;
+  kind: PartyOrgKind;
+  name: string;
+  region_code: string;
+  region_path: string;
+  founded_on: ColumnType<string | null, string | null | undefined, string | null>;
+  active: Generated<boolean>;
+  sort_order: Generated<number>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface PartyMembersTable {
+  id: string;
+  user_id: string;
+  branch_id: string;
+  group_id: string | null;
+  /** The branch's region path, for scoping. */
+  region_path: string;
+  status: PartyMemberStatus;
+  applied_on: string | null;
+  activist_on: string | null;
+  candidate_on: string | null;
+  /** 入党日期: admitted as a probationary member — the political birthday. */
+  joined_on: string | null;
+  /** 转正日期: full membership; party standing (党龄) counts from here. */
+  full_on: string | null;
+  is_mobile: Generated<boolean>;
+  mobile_place: string | null;
+  declared_income_cents: number | null;
+  fixed_dues_cents: number | null;
+  /** 'YYYY-MM': the first month dues are owed. */
+  dues_from: string;
+  note: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface PartyOfficersTable {
+  organisation_id: string;
+  member_id: string;
+  post: PartyOfficerPost;
+  title: string | null;
+  sort_order: Generated<number>;
+}
+
+export interface PartyMemberTransfersTable {
+  id: Generated<string>;
+  member_id: string;
+  from_branch_id: string;
+  from_branch_name: string;
+  from_group_name: string | null;
+  to_branch_id: string;
+  to_branch_name: string;
+  to_group_name: string | null;
+  reason: string;
+  transferred_at: Date;
+  by_user_id: string | null;
+  by_name: string;
+}
+
+export interface PartyMeetingTypesTable {
+  code: string;
+  name: string;
+  frequency: PartyFrequency;
+  required_count: Generated<number>;
+  held_by: 'committee' | 'branch' | 'group';
+  sort_order: Generated<number>;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface PartyMeetingsTable {
+  id: string;
+  organisation_id: string;
+  /** The branch the meeting counts for (a group's branch); null for a committee's meetings. */
+  branch_id: string | null;
+  region_path: string;
+  type_code: string;
+  title: string;
+  starts_at: Date;
+  ends_at: Date;
+  mode: PartyMeetingMode;
+  place: string | null;
+  online_url: string | null;
+  agenda: Generated<string>;
+  signin_opens_at: Date;
+  signin_closes_at: Date;
+  status: Generated<PartyMeetingStatus>;
+  minutes: string | null;
+  resolutions: string | null;
+  recorded_at: Date | null;
+  record_updated_at: Date | null;
+  recorded_by: string | null;
+  recorded_by_name: string | null;
+  /** 补录: planned or recorded after the meeting's window. */
+  entered_late: Generated<boolean>;
+  late_reason: string | null;
+  cancelled_at: Date | null;
+  cancel_reason: string | null;
+  created_by: string | null;
+  created_by_name: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface PartyAttendanceTable {
+  meeting_id: string;
+  member_id: string;
+  member_name: string;
+  status: Generated<PartyAttendanceStatus>;
+  method: PartySignInMethod | null;
+  signed_in_at: Date | null;
+  leave_reason: string | null;
+  leave_requested_at: Date | null;
+  recorded_by: string | null;
+  recorded_at: Date | null;
+  entered_late: Generated<boolean>;
+}
+
+export interface PartyStudyMaterialsTable {
+  id: string;
+  region_code: string;
+  region_path: string;
+  title: string;
+  kind: PartyStudyKind;
+  url: string | null;
+  body: Generated<string>;
+  minutes: number;
+  active: Generated<boolean>;
+  created_by: string | null;
+  created_by_name: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface PartyStudyAssignmentsTable {
+  material_id: string;
+  organisation_id: string;
+  assigned_at: Date;
+}
+
+export interface PartyStudyRecordsTable {
+  id: string;
+  member_id: string;
+  branch_id: string;
+  region_path: string;
+  material_id: string | null;
+  title: string;
+  minutes: number;
+  studied_on: string;
+  note: string | null;
+  entered_by: string | null;
+  entered_by_name: string;
+  created_at: Date;
+}
+
+export interface PartyDuesPaymentsTable {
+  id: Generated<string>;
+  member_id: string;
+  month: string;
+  amount_cents: number;
+  paid_on: string;
+  branch_id: string;
+  region_path: string;
+  note: string | null;
+  recorded_by: string | null;
+  recorded_by_name: string;
+  recorded_at: Date;
+}
+
+export interface PartySettingsTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: Generated<Date>;
+}
+
+/** 智慧大屏 read models (the dashboard module); days and months are China calendar dates 'YYYY-MM-DD'. */
+export interface DashboardCaseFactsTable {
+  case_id: string;
+  region_path: string;
+  category_code: string;
+  reported_day: string;
+  closed_day: string | null;
+  handling_hours: number | null;
+  rated_day: string | null;
+  rating: number | null;
+  is_open: boolean;
+  is_overdue: boolean;
+}
+
+export interface DashboardDailyTable {
+  region_code: string;
+  day: string;
+  cases_reported: Generated<number>;
+  cases_reported_closed: Generated<number>;
+  cases_closed: Generated<number>;
+  handling_hours: Generated<number>;
+  ratings_sum: Generated<number>;
+  ratings_count: Generated<number>;
+  broadcasts: Generated<number>;
+  plays: Generated<number>;
+}
+
+export interface DashboardAlarmsDailyTable {
+  region_code: string;
+  day: string;
+  kind: string;
+  alarms: Generated<number>;
+}
+
+export interface DashboardCategoryMonthTable {
+  region_code: string;
+  month: string;
+  category_code: string;
+  cases: Generated<number>;
+}
+
+export interface DashboardGaugesTable {
+  region_code: string;
+  open_cases: Generated<number>;
+  overdue_cases: Generated<number>;
+}
+
+export interface DashboardAlarmFeedTable {
+  region_code: string;
+  raised_at: Date;
+  alarm_id: string;
+}
+
+export interface DashboardMarksTable {
+  item: string;
+  region_path: string;
+  day: string;
+}
+
+export type WaterMeterKind = 'household' | 'shared' | 'village_main';
+export type WaterAlertType = 'leak' | 'burst' | 'spike' | 'zero' | 'fault';
+export type WaterReadingVerdict = 'first' | 'ok' | 'late' | 'backwards' | 'jump';
+export type WaterReadingSource = 'mqtt' | 'http' | 'csv';
+export type WaterAlertSms = 'none' | 'queued' | 'deferred' | 'limited' | 'no_phone' | 'stale';
+
+export interface WaterMetersTable {
+  id: string;
+  name: string;
+  kind: WaterMeterKind;
+  household_id: string | null;
+  region_code: string;
+  region_path: string;
+  address: string | null;
+  lon: number | null;
+  lat: number | null;
+  contact_name: string | null;
+  contact_phone: string | null;
+  elderly: Generated<boolean>;
+  lives_alone: Generated<boolean>;
+  secret_hash: string | null;
+  enabled: Generated<boolean>;
+  /** The detectors' MeterState (JSON). */
+  state: ColumnType<unknown | null, string | null | undefined, string | null>;
+  last_reading_at: Date | null;
+  last_litres: number | null;
+  readings_count: ColumnType<string, string | number | undefined, string | number>;
+  rejected_messages: Generated<number>;
+  last_rejected_at: Date | null;
+  last_rejected_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface WaterReadingsTable {
+  meter_id: string;
+  at: Date;
+  litres: number;
+  verdict: WaterReadingVerdict;
+  source: WaterReadingSource;
+  received_at: Date;
+}
+
+export interface WaterAlertsTable {
+  id: string;
+  meter_id: string;
+  meter_name: string;
+  region_code: string;
+  region_path: string;
+  household_id: string | null;
+  type: WaterAlertType;
+  started_at: Date;
+  ended_at: Date | null;
+  end_reason: string | null;
+  evidence: ColumnType<Record<string, unknown>, string, string>;
+  sms: Generated<WaterAlertSms>;
+  sms_due_at: Date | null;
+  case_id: string | null;
+  acknowledged_by: string | null;
+  acknowledged_by_name: string | null;
+  acknowledged_at: Date | null;
+  note: string | null;
+  created_at: Date;
+}
+
+export interface WaterSettingsTable {
+  region_code: string;
+  region_path: string;
+  thresholds: ColumnType<Record<string, number>, string | undefined, string>;
+  quiet_start: number | null;
+  quiet_end: number | null;
+  updated_by: string | null;
+  updated_at: Date;
+}
+
+export interface WaterSmsSentTable {
+  meter_id: string;
+  type: string;
+  day: ColumnType<string, string, string>;
+  alert_id: string;
+  sent_at: Date;
+}
+
 export interface Database {
   broadcast_schedules: BroadcastSchedulesTable;
   broadcasts: BroadcastsTable;
@@ -634,6 +1192,42 @@ export interface Database {
   cameras: CamerasTable;
   camera_zones: CameraZonesTable;
   alarms: AlarmsTable;
+  water_meters: WaterMetersTable;
+  water_readings: WaterReadingsTable;
+  water_alerts: WaterAlertsTable;
+  water_settings: WaterSettingsTable;
+  water_sms_sent: WaterSmsSentTable;
+  party_organisations: PartyOrganisationsTable;
+  party_members: PartyMembersTable;
+  party_officers: PartyOfficersTable;
+  party_member_transfers: PartyMemberTransfersTable;
+  party_meeting_types: PartyMeetingTypesTable;
+  party_meetings: PartyMeetingsTable;
+  party_attendance: PartyAttendanceTable;
+  party_study_materials: PartyStudyMaterialsTable;
+  party_study_assignments: PartyStudyAssignmentsTable;
+  party_study_records: PartyStudyRecordsTable;
+  party_dues_payments: PartyDuesPaymentsTable;
+  party_settings: PartySettingsTable;
+  notices: NoticesTable;
+  notice_reads: NoticeReadsTable;
+  service_guides: ServiceGuidesTable;
+  service_requests: ServiceRequestsTable;
+  service_request_events: ServiceRequestEventsTable;
+  elderly_residents: ElderlyResidentsTable;
+  elderly_visit_plans: ElderlyVisitPlansTable;
+  elderly_visits: ElderlyVisitsTable;
+  elderly_alerts: ElderlyAlertsTable;
+  elderly_meal_requests: ElderlyMealRequestsTable;
+  elderly_meal_deliveries: ElderlyMealDeliveriesTable;
+  village_files: VillageFilesTable;
+  dashboard_case_facts: DashboardCaseFactsTable;
+  dashboard_daily: DashboardDailyTable;
+  dashboard_alarms_daily: DashboardAlarmsDailyTable;
+  dashboard_category_month: DashboardCategoryMonthTable;
+  dashboard_gauges: DashboardGaugesTable;
+  dashboard_alarm_feed: DashboardAlarmFeedTable;
+  dashboard_marks: DashboardMarksTable;
 }
 
 export type RegionRow = Selectable<RegionsTable>;

@@ -5,9 +5,9 @@ import fastifyStatic from '@fastify/static';
 import type { App } from './app.js';
 import { AppError } from './errors.js';
 
-/** The built web apps (`npm run build:web`): web/dist/h5 (phones, Vant) and web/dist/console (desktops, Element Plus). */
+/** The built web apps (`npm run build:web`): web/dist/h5 (phones, Vant), web/dist/console (desktops, Element Plus) and web/dist/screen (智慧大屏). */
 export const defaultWebDist = fileURLToPath(new URL('../../../web/dist', import.meta.url));
-export const webApps = ['h5', 'console'] as const;
+export const webApps = ['h5', 'console', 'screen'] as const;
 
 /** Vite names every file under assets/ by its content hash, so those never change. */
 const HASHED_ASSET = /\/assets\/[^/]+$/;

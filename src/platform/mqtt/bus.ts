@@ -14,6 +14,9 @@ export interface DeviceMessage {
 
 export type DeviceMessageHandler = (message: DeviceMessage) => Promise<void>;
 
+/** A water meter's readings message (`<prefix>/meters/<id>/readings`). */
+export type MeterMessageHandler = (meterId: string, payload: Buffer) => Promise<void>;
+
 export interface MqttBusOptions {
   url: string;
   username: string;
@@ -36,6 +39,7 @@ export interface MqttBusOptions {
  */
 export class MqttBus {
   private handler: DeviceMessageHandler | undefined;
+  private meterHandler: MeterMessageHandler | undefined;
   /** Handlers of other systems' topics (e.g. Frigate's events), by exact topic. */
   private readonly topicHandlers = new Map<string, (payload: Buffer) => Promise<void>>();
   private topicChain: Promise<void> = Promise.resolve();
@@ -97,6 +101,18 @@ export class MqttBus {
   }
 
   /**
+   * Starts receiving water meters' readings (shared between platform processes like device
+   * traffic); one meter's messages are handled in order, like a device's.
+   */
+  async listenMeters(handler: MeterMessageHandler): Promise<void> {
+    this.meterHandler = handler;
+    const topic = this.options.topics.everyMeter();
+    const filter = this.options.shareGroup ? `$share/${this.options.shareGroup}/${topic}` : topic;
+    const granted = await this.client.subscribeAsync(filter, { qos: 1 });
+    if (granted.some((g) => g.qos === 128)) throw new Error(`the MQTT broker refused the platform's subscription to ${topic}`);
+  }
+
+  /**
    * Receives another system's messages on one topic (QoS 1, in order; shared between platform
    * processes like device traffic). A handler's failure is logged, never fatal.
    */
@@ -136,33 +152,41 @@ export class MqttBus {
       done();
       return;
     }
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const meterId = this.options.topics.parseMeter(packet.topic);
+    if (meterId !== undefined && this.meterHandler) {
+      const handler = this.meterHandler;
+      this.stats.received++;
+      this.inOrder(`meter:${meterId}`, () => handler(meterId, payload), { meterId }, done);
+      return;
+    }
     const parsed = this.options.topics.parse(packet.topic);
     if (!parsed || parsed.kind === 'cmd' || !this.handler) {
       done();
       return;
     }
     this.stats.received++;
-    const message: DeviceMessage = {
-      deviceId: parsed.deviceId,
-      channel: parsed.kind,
-      payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
-      retained: packet.retain,
-    };
+    const message: DeviceMessage = { deviceId: parsed.deviceId, channel: parsed.kind, payload, retained: packet.retain };
     const handler = this.handler;
+    this.inOrder(message.deviceId, () => handler(message), { deviceId: message.deviceId, channel: message.channel }, done);
+  }
+
+  /** Runs `work` after the previous work of the same key; acknowledges at once unless too much is in hand. */
+  private inOrder(key: string, work: () => Promise<void>, context: Record<string, unknown>, done: (error?: Error) => void): void {
     this.inFlight++;
-    const previous = this.chains.get(message.deviceId) ?? Promise.resolve();
+    const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous
-      .then(() => handler(message))
+      .then(work)
       .catch((error: unknown) => {
         this.stats.handlerErrors++;
-        this.options.logger.error({ err: error, deviceId: message.deviceId, channel: message.channel }, 'mqtt: device message handler failed');
+        this.options.logger.error({ err: error, ...context }, 'mqtt: device message handler failed');
       })
       .finally(() => {
         this.inFlight--;
-        if (this.chains.get(message.deviceId) === next) this.chains.delete(message.deviceId);
+        if (this.chains.get(key) === next) this.chains.delete(key);
         this.waiting.shift()?.();
       });
-    this.chains.set(message.deviceId, next);
+    this.chains.set(key, next);
     if (this.inFlight < (this.options.maxInFlight ?? 500)) done();
     else this.waiting.push(() => done());
   }

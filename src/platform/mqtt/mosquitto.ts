@@ -22,6 +22,8 @@ export function mosquittoAcl(prefix: string, platformUsername: string, frigate?:
     `pattern write ${prefix}/devices/%u/status`,
     `pattern write ${prefix}/devices/%u/ack`,
     `pattern write ${prefix}/devices/%u/heartbeat`,
+    '# Water meters (docs/water.md): their own readings.',
+    `pattern write ${prefix}/meters/%u/readings`,
     '',
   ].join('\n');
 }

@@ -34,6 +34,16 @@ describe('device topics', () => {
     }
   });
 
+  it('let a water meter publish its readings on its own topic only, never retained (docs/water.md)', () => {
+    expect(topics.meterReadings('wm-1')).toBe('shuxiang/meters/wm-1/readings');
+    expect(topics.everyMeter()).toBe('shuxiang/meters/+/readings');
+    expect(topics.parseMeter('shuxiang/meters/wm-1/readings')).toBe('wm-1');
+    for (const other of ['shuxiang/meters/wm-1/status', 'other/meters/wm-1/readings', 'shuxiang/meters/WM!/readings', 'shuxiang/meters/wm-1/readings/x']) expect(topics.parseMeter(other)).toBeUndefined();
+    expect(topics.devicePublishAllowed('wm-1', 'shuxiang/meters/wm-1/readings', false)).toBe(true);
+    expect(topics.devicePublishAllowed('wm-1', 'shuxiang/meters/wm-1/readings', true)).toBe(false);
+    expect(topics.devicePublishAllowed('wm-1', 'shuxiang/meters/wm-2/readings', false)).toBe(false);
+  });
+
   it('accept only ids that are safe as usernames, client ids and topic levels', () => {
     expect(isDeviceId('spk-130631202206-01')).toBe(true);
     for (const bad of ['ab', 'Spk-1', 'spk/1', 'spk+1', 'spk#1', '-spk', 'spk 1', 'a'.repeat(65)]) expect(isDeviceId(bad)).toBe(false);

@@ -49,6 +49,34 @@ const safeVillageRoutes: RouteRecordRaw[] = [
   { path: 'safe-village/alarms', name: 'alarms', component: () => import('./views/safe-village/AlarmsView.vue'), meta: { permission: 'cameras.read' } },
 ];
 
+/** 用水预警: meters, alerts, one alert with its chart. */
+const waterRoutes: RouteRecordRaw[] = [
+  { path: 'water/meters', name: 'water-meters', component: () => import('./views/water/MetersView.vue'), meta: { permission: 'water.read' } },
+  { path: 'water/alerts', name: 'water-alerts', component: () => import('./views/water/AlertsView.vue'), meta: { permission: 'water.read' } },
+  { path: 'water/alerts/:id', name: 'water-alert', component: () => import('./views/water/AlertDetailView.vue'), props: true, meta: { permission: 'water.read' } },
+];
+
+/** 智慧党建: organisations, members, meeting planning and records, completion, study, dues (secretaries and staff). */
+const partyRoutes: RouteRecordRaw[] = [
+  { path: 'party/organisations', name: 'party-organisations', component: () => import('./views/party/OrganisationsView.vue'), meta: { permission: 'party.manage' } },
+  { path: 'party/members', name: 'party-members', component: () => import('./views/party/MembersView.vue'), meta: { permission: 'party.manage' } },
+  { path: 'party/meetings', name: 'party-meetings', component: () => import('./views/party/MeetingsView.vue'), meta: { permission: 'party.manage' } },
+  { path: 'party/meetings/:id', name: 'party-meeting', component: () => import('./views/party/MeetingDetailView.vue'), props: true, meta: { permission: 'party.manage' } },
+  { path: 'party/completion', name: 'party-completion', component: () => import('./views/party/CompletionView.vue'), meta: { permission: 'party.manage' } },
+  { path: 'party/study', name: 'party-study', component: () => import('./views/party/StudyView.vue'), meta: { permission: 'party.manage' } },
+  { path: 'party/dues', name: 'party-dues', component: () => import('./views/party/DuesView.vue'), meta: { permission: 'party.manage' } },
+];
+
+/** 乡村服务: notices (村务公开), the service catalogue and requests queue (办证办事), the elderly register, visit plans, meals (养老). */
+const villageRoutes: RouteRecordRaw[] = [
+  { path: 'notices', name: 'vs-notices', component: () => import('./views/village/NoticesView.vue'), meta: { permission: 'notices.publish' } },
+  { path: 'service-guides', name: 'vs-guides', component: () => import('./views/village/GuidesView.vue') },
+  { path: 'service-requests', name: 'vs-requests', component: () => import('./views/village/RequestsView.vue'), meta: { permission: 'services.handle' } },
+  { path: 'elderly', name: 'vs-elderly', component: () => import('./views/village/ElderlyView.vue'), meta: { permission: 'elderly.read' } },
+  { path: 'elderly/plans', name: 'vs-plans', component: () => import('./views/village/ElderlyView.vue'), props: { plans: true }, meta: { permission: 'elderly.read' } },
+  { path: 'elderly/meals', name: 'vs-meals', component: () => import('./views/village/MealsView.vue'), meta: { permission: 'elderly.read' } },
+];
+
 const routes: RouteRecordRaw[] = [
   ...authRoutes,
   {
@@ -59,6 +87,9 @@ const routes: RouteRecordRaw[] = [
       ...caseRoutes,
       ...broadcastRoutes,
       ...safeVillageRoutes,
+      ...waterRoutes,
+      ...partyRoutes,
+      ...villageRoutes,
       ...pointsRoutes,
       ...regionRoutes,
       ...userRoutes,

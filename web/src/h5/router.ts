@@ -20,6 +20,24 @@ import ReportView from './views/ReportView.vue';
 import TabsLayout from './views/TabsLayout.vue';
 import WorkView from './views/WorkView.vue';
 import BroadcastView from './views/broadcast/BroadcastView.vue';
+import PartyDuesView from './views/party/DuesView.vue';
+import PartyMeetingsView from './views/party/MeetingsView.vue';
+import PartyMeetingView from './views/party/MeetingView.vue';
+import PartySignInView from './views/party/SignInView.vue';
+import PartyStudyView from './views/party/StudyView.vue';
+import PartyView from './views/party/PartyView.vue';
+import ArchiveView from './views/village/ArchiveView.vue';
+import CareTasksView from './views/village/CareTasksView.vue';
+import FamilyView from './views/village/FamilyView.vue';
+import GuidesView from './views/village/GuidesView.vue';
+import GuideView from './views/village/GuideView.vue';
+import MyRequestsView from './views/village/MyRequestsView.vue';
+import NoticesView from './views/village/NoticesView.vue';
+import NoticeView from './views/village/NoticeView.vue';
+import RequestFormView from './views/village/RequestFormView.vue';
+import RequestView from './views/village/RequestView.vue';
+import ResidentView from './views/village/ResidentView.vue';
+import VisitView from './views/village/VisitView.vue';
 
 /**
  * Routes of the phone app, by domain: auth, home/me, cases (villager, grid worker, branch).
@@ -56,6 +74,32 @@ const pointsRoutes: RouteRecordRaw[] = [
 /** 村村响: cadres and branch secretaries broadcast a text to their village's loudspeakers. */
 const broadcastRoutes: RouteRecordRaw[] = [{ path: '/broadcast', name: 'broadcast', component: BroadcastView }];
 
+/** 智慧党建 for members: the tab page, meetings (sign-in by link or scanned code), study, dues. */
+const partyRoutes: RouteRecordRaw[] = [
+  { path: '/party/meetings', name: 'party-meetings', component: PartyMeetingsView },
+  { path: '/party/meetings/:id', name: 'party-meeting', component: PartyMeetingView, props: true },
+  { path: '/party/sign-in/:id', name: 'party-sign-in', component: PartySignInView, props: true },
+  { path: '/party/study', name: 'party-study', component: PartyStudyView },
+  { path: '/party/dues', name: 'party-dues', component: PartyDuesView },
+];
+
+/** 乡村信息 (notices; a village's public archive needs no login), 办证办事 (guides, requests), 养老 (care, family). */
+const villageRoutes: RouteRecordRaw[] = [
+  { path: '/notices', name: 'notices', component: NoticesView },
+  { path: '/notices/:id', name: 'notice', component: NoticeView, props: true },
+  { path: '/archive/:village', name: 'archive', component: ArchiveView, props: true, meta: { public: true } },
+  { path: '/archive/:village/:id', name: 'archive-notice', component: NoticeView, props: (route) => ({ id: route.params.id, publicMode: true }), meta: { public: true } },
+  { path: '/services', name: 'guides', component: GuidesView },
+  { path: '/services/:id', name: 'guide', component: GuideView, props: true },
+  { path: '/services/:id/request', name: 'guide-request', component: RequestFormView, props: true },
+  { path: '/requests', name: 'my-requests', component: MyRequestsView },
+  { path: '/requests/:id', name: 'request', component: RequestView, props: true },
+  { path: '/care', name: 'care', component: CareTasksView },
+  { path: '/care/residents/:id', name: 'resident', component: ResidentView, props: true },
+  { path: '/care/residents/:id/visit', name: 'resident-visit', component: VisitView, props: true },
+  { path: '/family', name: 'family', component: FamilyView },
+];
+
 const routes: RouteRecordRaw[] = [
   ...authRoutes,
   {
@@ -67,11 +111,14 @@ const routes: RouteRecordRaw[] = [
       { path: 'me', name: 'me', component: MeView },
       ...caseRoutes,
       { path: 'points', name: 'points', component: PointsView },
+      { path: 'party', name: 'party', component: PartyView },
     ],
   },
   ...caseDetailRoutes,
   ...pointsRoutes,
   ...broadcastRoutes,
+  ...partyRoutes,
+  ...villageRoutes,
   { path: '/:rest(.*)*', redirect: { name: 'home' } },
 ];
 

@@ -1,6 +1,10 @@
 import { broadcastEn, broadcastZh } from './messages-broadcast';
 import { pointsEn, pointsZh } from './messages-points';
+import { partyEn, partyZh } from './messages-party';
 import { safeVillageEn, safeVillageZh } from './messages-safe-village';
+import { villageServicesEn, villageServicesZh } from './messages-village-services';
+import { screenEn, screenZh } from './messages-screen';
+import { waterEn, waterZh } from './messages-water';
 
 /**
  * UI strings: Chinese first (zh-CN), English beside it. `en` must have every key of `zh`
@@ -386,6 +390,10 @@ export const zh = {
   ...pointsZh,
   ...broadcastZh,
   ...safeVillageZh,
+  ...partyZh,
+  ...villageServicesZh,
+  ...screenZh,
+  ...waterZh,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -770,4 +778,8 @@ export const en: Record<MessageKey, string> = {
   ...pointsEn,
   ...broadcastEn,
   ...safeVillageEn,
+  ...partyEn,
+  ...villageServicesEn,
+  ...screenEn,
+  ...waterEn,
 };

@@ -1,14 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mqttTestEnv, startTestMessaging, testDeviceId, testDeviceSecret } from '../../../../test/support/mqtt.js';
-import { sampleFile } from '../../../../test/support/samples.js';
+import { type CameraRig, startCameraRig } from '../../../../test/support/camera-rig.js';
+import { mqttTestEnv, testDeviceId } from '../../../../test/support/mqtt.js';
 import { createTestApp, type TestApp } from '../../../../test/support/test-app.js';
-import { type RtspRelay, startRtspRelay } from '../../../platform/media/rtsp-relay.js';
-import { startVirtualCamera, type VirtualCamera } from '../../../platform/media/rtsp-virtual-camera.js';
-import type { DeviceMessagingHandle } from '../../devices/device-messaging.js';
-import { SpeakerSimulator } from '../../devices/speaker-simulator.js';
 import { DetectorRunner } from './detector-runner.js';
 
 /**
@@ -23,10 +18,7 @@ const GRID1 = '13063120220601';
 const speakerId = testDeviceId('safe', 2);
 const WAIT = { timeout: 60_000, interval: 100 };
 let t: TestApp;
-let messaging: DeviceMessagingHandle;
-let simulator: SpeakerSimulator;
-let relay: RtspRelay;
-let virtualCamera: VirtualCamera;
+let rig: CameraRig;
 let runner: DetectorRunner;
 let cameraId: string;
 let brokenCameraId: string;
@@ -34,29 +26,14 @@ let zones: { walked: string; empty: string };
 
 beforeAll(async () => {
   t = await createTestApp({ env });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  t.services.runtime.publicBaseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  messaging = await startTestMessaging(env, t);
-  await t.services.devices.createDemoSpeaker({ id: speakerId, name: '广场音柱', regionCode: GRID1, location: null, secret: testDeviceSecret(speakerId) });
-  simulator = new SpeakerSimulator([{ id: speakerId, secret: testDeviceSecret(speakerId) }], {
-    url: messaging.deviceUrl,
-    topicPrefix: String(env.MQTT_TOPIC_PREFIX),
-    logger: pino({ level: 'silent' }),
-    timeScale: 0.1,
-    heartbeatSeconds: 30,
-  });
-  expect((await simulator.start()).failed).toEqual([]);
-
-  relay = await startRtspRelay();
-  virtualCamera = startVirtualCamera({ file: sampleFile('vtest.avi'), publishUrl: relay.publishUrl('plaza'), codec: 'mjpeg', fps: 5, width: 640 });
-  await virtualCamera.waitUntilPublishing();
+  rig = await startCameraRig(t, env, { speakerId, speakerName: '广场音柱', regionCode: GRID1, path: 'plaza' });
 
   const staff = await t.tokenFor('township_staff');
   const created = await t.request({
     method: 'POST',
     url: '/api/cameras',
     token: staff,
-    payload: { name: '广场摄像头', regionCode: GRID1, streamUrl: relay.url('plaza'), detectFps: 2, speakerIds: [speakerId] },
+    payload: { name: '广场摄像头', regionCode: GRID1, streamUrl: rig.relay.url('plaza'), detectFps: 2, speakerIds: [speakerId] },
   });
   expect(created.statusCode).toBe(201);
   cameraId = created.json().camera.id;
@@ -70,7 +47,7 @@ beforeAll(async () => {
     empty: await zone('台阶下', [[0, 0.85], [1, 0.85], [1, 1], [0, 1]]),
   };
   // A camera whose stream does not exist: retried and shown offline, never holding up the others.
-  const broken = await t.request({ method: 'POST', url: '/api/cameras', token: staff, payload: { name: '坏摄像头', regionCode: GRID1, streamUrl: relay.url('no-such-stream') } });
+  const broken = await t.request({ method: 'POST', url: '/api/cameras', token: staff, payload: { name: '坏摄像头', regionCode: GRID1, streamUrl: rig.relay.url('no-such-stream') } });
   brokenCameraId = broken.json().camera.id;
   await t.request({ method: 'POST', url: `/api/cameras/${brokenCameraId}/zones`, token: staff, payload: { name: '全画面', polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] } });
   runner = new DetectorRunner({ service: t.services.safeVillage, clock: { now: () => new Date() }, logger: pino({ level: 'silent' }), threads: 1 });
@@ -79,10 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runner?.stop();
-  await virtualCamera?.stop();
-  await relay?.close();
-  await simulator?.stop();
-  await messaging?.close();
+  await rig?.stop();
   await t?.close();
 });
 
@@ -111,7 +85,7 @@ describe('person detection on a real video stream', { timeout: 90_000 }, () => {
     expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 640, 480]);
 
     await vi.waitFor(() => {
-      const acks = simulator.speaker(speakerId).acks.filter((a) => a.commandId.includes(alarm.id));
+      const acks = rig.simulator.speaker(speakerId).acks.filter((a) => a.commandId.includes(alarm.id));
       expect(acks.map((a) => a.state)).toContain('playing');
     }, WAIT);
     await vi.waitFor(async () => expect((await t.request({ method: 'GET', url: `/api/alarms/${alarm.id}`, token: staff })).json().speaker.playback).toBe('played'), WAIT);
@@ -139,14 +113,13 @@ describe('person detection on a real video stream', { timeout: 90_000 }, () => {
 
   it('a stream that stops marks the camera offline with the reason; it comes back by itself', async () => {
     const staff = await t.tokenFor('township_staff');
-    await virtualCamera.stop();
+    await rig.virtualCamera.stop();
     await vi.waitFor(async () => {
       const camera = (await t.request({ method: 'GET', url: `/api/cameras/${cameraId}`, token: staff })).json();
       expect(camera.online).toBe(false);
       expect(camera.lastError).toBeTruthy();
     }, WAIT);
-    virtualCamera = startVirtualCamera({ file: sampleFile('vtest.avi'), publishUrl: relay.publishUrl('plaza'), codec: 'mjpeg', fps: 5, width: 640 });
-    await virtualCamera.waitUntilPublishing();
+    await rig.restartVideo();
     await vi.waitFor(async () => expect((await t.request({ method: 'GET', url: `/api/cameras/${cameraId}`, token: staff })).json().online).toBe(true), WAIT);
   });
 });

@@ -9,6 +9,10 @@ import * as createDevices from './20261127130000-create-devices.js';
 import * as createAudio from './20261127130100-create-audio.js';
 import * as createBroadcasts from './20261127140000-create-broadcasts.js';
 import * as createSafeVillage from './20261127150000-create-safe-village.js';
+import * as createDashboard from './20261127160000-create-dashboard.js';
+import * as createWater from './20261127170000-create-water.js';
+import * as createParty from './20261127180000-create-party.js';
+import * as createVillageServices from './20261127190000-create-village-services.js';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so they load the same
@@ -25,4 +29,8 @@ export const migrations: Record<string, Migration> = {
   '20261127130100-create-audio': createAudio,
   '20261127140000-create-broadcasts': createBroadcasts,
   '20261127150000-create-safe-village': createSafeVillage,
+  '20261127160000-create-dashboard': createDashboard,
+  '20261127170000-create-water': createWater,
+  '20261127180000-create-party': createParty,
+  '20261127190000-create-village-services': createVillageServices,
 };
