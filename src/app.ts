@@ -323,6 +323,7 @@ export function createServices(
     live,
     points: pointsRepository,
     party: party.stats,
+    water,
     pictures: safeVillage,
     screen: config.screen,
     clock,

@@ -13,11 +13,12 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /**
  * 智慧大屏 in a real browser against the real app on the Heibao demo: the township staff sign in on
- * the screen itself and see 黑堡乡's board at 1920×1080 (and scaled down to 1366×768) with nothing
- * outside the stage and no block over another; an alarm raised by the safe-village service and a
- * case reported through the API appear on the open page within a second; clicking 西阳邱村 on the
- * map opens its board; a villager sees 无权限 and no figures; a configured tile source lies beneath
- * the map where the map says the places are. Screenshots: docs/screenshots/big-screen*.png.
+ * the screen itself and see 黑堡乡's board at 1920×1080 (and scaled down to 1366×768), 用水预警's
+ * open alerts among its figures, with nothing outside the stage and no block over another; an alarm
+ * raised by the safe-village service and a case reported through the API appear on the open page
+ * within a second; clicking 西阳邱村 on the map opens its board; a villager sees 无权限 and no
+ * figures; a configured tile source lies beneath the map where the map says the places are.
+ * Screenshots: docs/screenshots/big-screen*.png.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const screenshots = path.join(root, 'docs', 'screenshots');
@@ -28,7 +29,7 @@ const STAFF = '13800000001';
 const VILLAGER = '13800000005';
 const FULL_HD = { width: 1920, height: 1080 };
 /** The blocks of the board, each a panel of its own. */
-const BLOCKS = ['overview', 'cases', 'points', 'map', 'case-feed', 'ranking', 'safe', 'cameras', 'broadcast'];
+const BLOCKS = ['overview', 'cases', 'points', 'map', 'case-feed', 'ranking', 'safe', 'cameras', 'broadcast', 'water'];
 
 let t: TestApp;
 let browser: TestBrowser;
@@ -129,6 +130,18 @@ beforeAll(async () => {
   await report('safety_hazard', '坑塘边护栏损坏，孩子放学经过有危险', NEIGHBOUR);
   await report('infrastructure', '东头路灯不亮已经一周');
   await raiseAlarm('morning');
+  // 用水预警: a household's meter with two ordinary days of hourly readings, then a burst (600 L) in the last hour.
+  await api('POST', '/api/water/meters', staff, { id: 'wm-screen-01', name: '大屏测试水表', regionCode: VILLAGE, contactName: '王建国', contactPhone: '13912345678' });
+  const H = 3_600_000;
+  const last = Math.floor(Date.now() / H) * H - 40 * 60_000;
+  const usual: Record<number, number> = { 7: 30, 8: 15, 12: 20, 19: 25, 20: 10 };
+  let litres = 5000;
+  const readings = Array.from({ length: 49 }, (_, i) => {
+    const at = last - (48 - i) * H;
+    if (i > 0) litres += (usual[new Date(at + 8 * H).getUTCHours()] ?? 0) + (i === 48 ? 600 : 0);
+    return { meterId: 'wm-screen-01', at: new Date(at).toISOString(), litres };
+  });
+  expect((await api<{ alertsOpened: number }>('POST', '/api/water/readings', staff, { readings })).alertsOpened).toBeGreaterThan(0);
   await t.services.dashboard.settled();
 
   browser = await launchBrowser();
@@ -256,6 +269,14 @@ describe('智慧大屏', () => {
     await expect.poll(() => page.getByTestId(`camera-${pondCamera}`).locator('img').count()).toBe(1);
     await expect.poll(() => page.getByTestId('camera-cam-130631202201-01').innerText()).toContain('离线');
     await expect(page.getByTestId('block-ranking').innerText()).resolves.toContain('西阳邱村');
+    // 用水预警: the meter's burst is open, as the summary says.
+    const { water } = await api<{ water: { metersTotal: number; metersReporting: number; openAlerts: number; openByType: { burst: number }; alertsToday: number } }>('GET', '/api/dashboard/summary', staff);
+    expect(water).toMatchObject({ metersTotal: 1, metersReporting: 1, openByType: { burst: 1 } });
+    expect(water.openAlerts).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('water-open').innerText()).toMatch(new RegExp(`未结预警\\s*${water.openAlerts}次`));
+    await expect.poll(() => page.getByTestId('water-today').innerText()).toMatch(new RegExp(`今日预警\\s*${water.alertsToday}次`));
+    await expect.poll(() => page.getByTestId('water-type-burst').innerText()).toMatch(/爆管\s*1/);
+    await expect.poll(() => page.getByTestId('water-meters').innerText()).toMatch(/水表\s*1\s*\/\s*1/);
 
     expectLaidOut(await layout(page), FULL_HD);
     await screenshot(page, 'big-screen');

@@ -50,6 +50,7 @@ type Summary = {
   cases: Record<string, unknown> & { trend: { date: string; reported: number; closed: number }[]; byCategory: { code: string; count: number }[] };
   safeVillage: Record<string, unknown> & { alarmsTodayByKind: { kind: string; count: number }[]; recentAlarms: Record<string, unknown>[]; cameraWall: Record<string, unknown>[] };
   broadcasting: Record<string, number>;
+  water: Record<string, unknown>;
   points: { month: string; topVillagers: Record<string, unknown>[]; topHouseholds: Record<string, unknown>[] };
   children: (Record<string, unknown> & { code: string })[];
   devices: Record<string, unknown>[];
@@ -145,6 +146,8 @@ describe('the township at a glance', () => {
     expect(s.safeVillage.alarmsTodayByKind.map((k) => k.kind)).toEqual(['drowning', 'straw_burning', 'dumping', 'security', 'other']);
     expect(s.broadcasting).toMatchObject({ speakersTotal: speakers.n, speakersOnline: 0, broadcastsToday: 0, playsToday: 0 });
     expect(speakers.n).toBeGreaterThan(0);
+    // The test database has no water meters (the demo's are seeded by the running server only).
+    expect(s.water).toEqual({ metersTotal: 0, metersReporting: 0, openAlerts: 0, openByType: { leak: 0, burst: 0, spike: 0, zero: 0, fault: 0 }, alertsToday: 0, textsToday: 0 });
     expect(s.points).toEqual({ month: '2026-11', topVillagers: await rankings('person'), topHouseholds: await rankings('household') });
     villagerPoints = (s.points.topVillagers.find((p) => p.name === '西阳邱村民')?.points as number | undefined) ?? 0;
     expect(s.children).toHaveLength(16);
@@ -163,6 +166,34 @@ describe('the township at a glance', () => {
     expect(grid.region).toMatchObject({ code: GRID, level: 'grid', parentCode: null, gridWorkers: 1 });
     expect(grid.children).toEqual([]);
     expect((await summary(admin)).region).toMatchObject({ code: '130631', level: 'county' });
+  });
+});
+
+describe('用水预警 on the screen', () => {
+  it('a meter of 西阳邱村 and its burst move the water figures of the township and the village, not the neighbour’s; the same as the water module’s own', async () => {
+    const meter = await t.request({ method: 'POST', url: '/api/water/meters', token: staff, payload: { id: 'wm-screen-01', name: '大屏测试水表', regionCode: VILLAGE, contactName: '王建国', contactPhone: '13912345678' } });
+    expect(meter.statusCode, meter.body).toBe(201);
+    expect((await summary(staff)).water).toMatchObject({ metersTotal: 1, metersReporting: 0, openAlerts: 0, alertsToday: 0 });
+    // Two ordinary days of hourly readings (water at meals and in the evening), then 600 L in the
+    // hour before 09:20 today: a burst, texted at once (by day).
+    const H = 3_600_000;
+    const usual: Record<number, number> = { 7: 30, 8: 15, 12: 20, 19: 25, 20: 10 };
+    const start = sh('2026-11-25T09:20:00').getTime();
+    let litres = 5000;
+    const readings = Array.from({ length: 49 }, (_, i) => {
+      const at = start + i * H;
+      if (i > 0) litres += (usual[new Date(at + 8 * H).getUTCHours()] ?? 0) + (i === 48 ? 600 : 0);
+      return { meterId: 'wm-screen-01', at: new Date(at).toISOString(), litres };
+    });
+    const upload = await t.request({ method: 'POST', url: '/api/water/readings', token: staff, payload: { readings } });
+    expect(upload.json()).toMatchObject({ stored: 49, alertsOpened: 1 });
+    const water = { metersTotal: 1, metersReporting: 1, openAlerts: 1, openByType: { leak: 0, burst: 1, spike: 0, zero: 0, fault: 0 }, alertsToday: 1, textsToday: 1 };
+    expect((await summary(staff)).water).toEqual(water);
+    expect((await summary(staff, VILLAGE)).water).toEqual(water);
+    expect((await summary(staff, NEIGHBOUR)).water).toMatchObject({ metersTotal: 0, openAlerts: 0, alertsToday: 0 });
+    const own = (await t.request({ method: 'GET', url: '/api/water/stats', token: staff })).json();
+    expect(own).toMatchObject({ meters: { total: 1, reporting: 1 }, openAlerts: { total: 1, burst: 1 }, today: { alerts: 1, texts: 1 } });
+    expect(await t.services.water.statsIn(townshipScope)).toMatchObject({ meters: own.meters, openAlerts: own.openAlerts, today: own.today });
   });
 });
 

@@ -75,6 +75,15 @@ export const dashboardBroadcasting = z.object({
   playsToday: count.describe('speaker deliveries played to the end today'),
 });
 
+export const dashboardWater = z.object({
+  metersTotal: count,
+  metersReporting: count.describe('with a reading in the last 26 hours'),
+  openAlerts: count,
+  openByType: z.object({ leak: count, burst: count, spike: count, zero: count, fault: count }).describe('open alerts by type: 疑似漏水, 疑似爆管, 用水激增, 长时间未用水, 水表故障'),
+  alertsToday: count.describe('raised since midnight, China time'),
+  textsToday: count.describe('texts sent to households today'),
+});
+
 export const dashboardPoints = z.object({
   month: z.string().describe('YYYY-MM'),
   topVillagers: z.array(z.object({ name: z.string(), villageName: z.string(), points: z.number() })).max(10),
@@ -109,6 +118,7 @@ export const dashboardSummary = z.object({
   cases: dashboardCases,
   safeVillage: dashboardSafeVillage,
   broadcasting: dashboardBroadcasting,
+  water: dashboardWater.describe('用水预警: the meters and alerts of the region (the water module’s figures)'),
   points: dashboardPoints,
   children: z.array(dashboardChild).describe('the villages of a township, the grids of a village: for the map and the ranking'),
   devices: z.array(dashboardDevice).max(2000).describe('cameras and speakers with a location, for the map'),

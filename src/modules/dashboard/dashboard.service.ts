@@ -4,13 +4,14 @@ import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Actor } from '../../platform/request-context.js';
-import { isWithin } from '../../platform/scope.js';
+import { isWithin, type Scope } from '../../platform/scope.js';
 import { localDate } from '../../platform/working-time.js';
 import { requirePermission } from '../accounts/policies.js';
 import type { LiveHub } from '../live/live-hub.js';
 import { monthWindow } from '../points/points-model.js';
 import type { RankingRow } from '../points/points.repository.js';
 import { zoneKinds } from '../safe-village/safe-village.schema.js';
+import type { WaterStats } from '../water/water.schema.js';
 import { DashboardFeed, type FeedSources } from './dashboard-feed.js';
 import { addDays, caseFigures, monthOfDay, round } from './dashboard-model.js';
 import type { DashboardRepository, RegionHead } from './dashboard.repository.js';
@@ -30,6 +31,8 @@ export interface DashboardDeps {
   };
   /** The party-building module's count of party members (正式 and 预备) in a region. */
   party: { partyMembersIn(regionPath: string): Promise<number> };
+  /** The water module's figures (用水预警) of a region, the same as its own stats. */
+  water: { statsIn(scope: Scope, village?: string): Promise<WaterStats> };
   /** Signed picture URLs of the safe-village module. */
   pictures: { cameraSnapshotUrl(cameraId: string): string; alarmSnapshotUrl(alarmId: string): string };
   screen: { title: string; tileUrl?: string; tileAttribution?: string; weatherUrl?: string };
@@ -91,7 +94,7 @@ export class DashboardService {
     const { start, end } = monthWindow(month.slice(0, 7));
     const children = await repository.children(region.code);
     const childCodes = children.map((c) => c.code);
-    const [totals, days, categories, gauges, alarmsToday, childDays, recent, devices, wall, mapDevices, people, households, partyMembers] = await Promise.all([
+    const [totals, days, categories, gauges, alarmsToday, childDays, recent, devices, wall, mapDevices, people, households, partyMembers, water] = await Promise.all([
       repository.totals(region.path),
       repository.days(region.code, from, today),
       repository.categories(region.code, month),
@@ -105,6 +108,7 @@ export class DashboardService {
       this.deps.points.rankPeople(region.path, 'villager', start, end, TOP),
       this.deps.points.rankHouseholds(region.path, start, end, TOP),
       this.deps.party.partyMembersIn(region.path),
+      this.deps.water.statsIn({ regionCode: region.code, path: region.path }),
     ]);
 
     const gaugeOf = (code: string) => gauges.find((g) => g.region_code === code);
@@ -166,6 +170,14 @@ export class DashboardService {
         speakersOnline: speakers.online,
         broadcastsToday: todays?.broadcasts ?? 0,
         playsToday: todays?.plays ?? 0,
+      },
+      water: {
+        metersTotal: water.meters.total,
+        metersReporting: water.meters.reporting,
+        openAlerts: water.openAlerts.total,
+        openByType: { leak: water.openAlerts.leak, burst: water.openAlerts.burst, spike: water.openAlerts.spike, zero: water.openAlerts.zero, fault: water.openAlerts.fault },
+        alertsToday: water.today.alerts,
+        textsToday: water.today.texts,
       },
       points: {
         month: month.slice(0, 7),

@@ -11,7 +11,7 @@ import type { MqttBus } from '../../platform/mqtt/bus.js';
 import { generateDeviceSecret, hashDeviceSecret, verifyDeviceSecret } from '../../platform/mqtt/credentials.js';
 import { DeviceTopics, isDeviceId } from '../../platform/mqtt/topics.js';
 import type { Actor, RequestMeta } from '../../platform/request-context.js';
-import { isWithin } from '../../platform/scope.js';
+import { isWithin, type Scope } from '../../platform/scope.js';
 import type { SmsOutbox } from '../../platform/sms/sms-outbox.js';
 import { can, requirePermission } from '../accounts/policies.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -787,18 +787,26 @@ export class WaterService {
   /** The big screen's water figures (and the console's header): meters, open alerts, today. */
   async stats(actor: Actor, village?: string): Promise<WaterStats> {
     requirePermission(actor.role, 'water.read');
+    return this.statsIn(actor.scope, village);
+  }
+
+  /**
+   * The same figures for a region, with no permission check: for other modules (the big screen)
+   * that have checked their own caller's access to the region.
+   */
+  async statsIn(scope: Scope, village?: string): Promise<WaterStats> {
     const now = this.deps.clock.now();
     const offset = defaultDetectorSettings.utcOffsetMinutes * 60_000;
     const localDayStart = Math.floor((now.getTime() + offset) / DAY_MS) * DAY_MS;
     const since = new Date(localDayStart - offset);
     const r = this.deps.repository;
     const [meters, open, alertsToday, texts, villages, latest] = await Promise.all([
-      r.meterCounts(actor.scope, village, new Date(now.getTime() - 26 * HOUR_MS)),
-      r.openAlertCounts(actor.scope, village),
-      r.alertsSince(actor.scope, village, since),
-      r.textsOn(actor.scope, village, new Date(localDayStart).toISOString().slice(0, 10)),
-      r.byVillage(actor.scope, village, localDayStart),
-      r.listAlerts(actor.scope, { village }, { page: 1, pageSize: 5 }),
+      r.meterCounts(scope, village, new Date(now.getTime() - 26 * HOUR_MS)),
+      r.openAlertCounts(scope, village),
+      r.alertsSince(scope, village, since),
+      r.textsOn(scope, village, new Date(localDayStart).toISOString().slice(0, 10)),
+      r.byVillage(scope, village, localDayStart),
+      r.listAlerts(scope, { village }, { page: 1, pageSize: 5 }),
     ]);
     const openAlerts = { total: 0, leak: 0, burst: 0, spike: 0, zero: 0, fault: 0 };
     for (const row of open) {

@@ -14,9 +14,11 @@ export interface LiveEvents {
   'alarm.raised': Alarm;
   'alarm.updated': Alarm;
   'camera.status': CameraStatus;
+  /** A water alert opened (用水预警). */
+  'water.alert': { id: string; meterId: string; meterName: string; type: string; startedAt: string; open: boolean };
 }
 export type LiveEventName = keyof LiveEvents;
-const KNOWN = new Set<string>(['alarm.raised', 'alarm.updated', 'camera.status'] satisfies LiveEventName[]);
+const KNOWN = new Set<string>(['alarm.raised', 'alarm.updated', 'camera.status', 'water.alert'] satisfies LiveEventName[]);
 
 export type LiveState = 'connecting' | 'open' | 'retrying' | 'stopped';
 

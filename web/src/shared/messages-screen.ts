@@ -95,6 +95,19 @@ export const screenZh = {
   'screen.broadcast.onlineRate': '在线率',
   'screen.broadcast.today': '今日广播',
   'screen.broadcast.plays': '今日播放',
+
+  'screen.water': '用水预警',
+  'screen.water.meters': '水表在线 / 总数',
+  'screen.water.metersShort': '水表',
+  'screen.water.open': '未结预警',
+  'screen.water.today': '今日预警',
+  'screen.water.texts': '今日提醒短信',
+  'screen.water.type.leak': '漏水',
+  'screen.water.type.burst': '爆管',
+  'screen.water.type.spike': '激增',
+  'screen.water.type.zero': '未用水',
+  'screen.water.type.fault': '故障',
+  'screen.unit.texts': '条',
 } as const;
 
 export const screenEn: Record<keyof typeof screenZh, string> = {
@@ -184,9 +197,22 @@ export const screenEn: Record<keyof typeof screenZh, string> = {
   'screen.cameraWall.noPicture': 'No picture',
   'screen.cameraWall.none': 'No cameras',
 
-  'screen.broadcast': 'Cloud broadcasting',
+  'screen.broadcast': 'Broadcasting',
   'screen.broadcast.speakersOnline': 'Speakers online',
   'screen.broadcast.onlineRate': 'Online',
   'screen.broadcast.today': 'Broadcasts',
   'screen.broadcast.plays': 'Plays',
+
+  'screen.water': 'Water',
+  'screen.water.meters': 'Meters reporting / all',
+  'screen.water.metersShort': 'Meters',
+  'screen.water.open': 'Open',
+  'screen.water.today': 'Today',
+  'screen.water.texts': 'Texts to households today',
+  'screen.water.type.leak': 'Leak',
+  'screen.water.type.burst': 'Burst',
+  'screen.water.type.spike': 'Spike',
+  'screen.water.type.zero': 'Idle',
+  'screen.water.type.fault': 'Fault',
+  'screen.unit.texts': '',
 };
