@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { demoAccounts, DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
+import { demoAccounts } from '../../src/modules/demo/demo.seed.js';
 import type { DeviceMessagingHandle } from '../../src/modules/devices/device-messaging.js';
 import { SpeakerSimulator } from '../../src/modules/devices/speaker-simulator.js';
-import { calling, ensureWebBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { calling, ensureWebBuilt, launchBrowser, logInConsole, logInPhone, type TestBrowser } from '../support/browser.js';
 import { makeWav, mqttTestEnv, startTestMessaging, testDeviceId, testDeviceSecret } from '../support/mqtt.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -137,28 +137,6 @@ const schedules = async () => (await api<{ items: Schedule[] }>('GET', '/api/bro
 const playedBy = (broadcastId: string) =>
   SPEAKERS.filter((id) => simulator.speaker(id).plays.some((p) => p.commandId.startsWith(`b-${broadcastId}-`) && p.outcome === 'finished'));
 
-async function logInPhone(page: Page, phone: string): Promise<void> {
-  await page.goto(`${base}/h5/`);
-  await page.waitForURL(/\/h5\/login/);
-  await page.getByTestId('login-phone').locator('input').fill(phone);
-  await page.getByTestId('login-password').locator('input').fill(DEMO_PASSWORD);
-  const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());
-  expect(res.status()).toBe(200);
-  await page.waitForURL(/\/h5\/home$/);
-  await page.getByTestId('tabbar').waitFor();
-}
-
-async function logInConsole(page: Page, phone: string): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.waitForURL(/\/console\/login/);
-  await page.getByTestId('login-phone').fill(phone);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());
-  expect(res.status()).toBe(200);
-  await page.waitForURL(/\/console\/$/);
-  await page.getByTestId('menu-broadcasts').waitFor();
-}
-
 /** A toast or message with this text, then its disappearance (so screenshots show the page itself). */
 async function notice(page: Page, selector: '.van-toast' | '.el-message', text: string): Promise<void> {
   const shown = page.locator(selector).filter({ hasText: text });
@@ -206,7 +184,7 @@ describe('云广播: a cadre broadcasts to the village from the phone; the towns
   it('1. the village cadre types a text, listens to it and sends it to the village; the speakers play it', { timeout: 120_000 }, async () => {
     const context: BrowserContext = await browser.newPhone();
     const page = await context.newPage();
-    await logInPhone(page, CADRE.phone);
+    await logInPhone(page, base, CADRE.phone);
 
     await page.getByTestId('home-broadcast').click();
     await page.waitForURL(/\/h5\/broadcast$/);
@@ -253,7 +231,7 @@ describe('云广播: a cadre broadcasts to the village from the phone; the towns
     const village = theVillageBroadcast();
     const context = await browser.newPhone(DESKTOP);
     const page = await context.newPage();
-    await logInConsole(page, STAFF.phone);
+    await logInConsole(page, base, STAFF.phone, 'menu-broadcasts');
 
     // 音柱设备: online counts, the list, the map with the three simulated speakers in green.
     await page.getByTestId('menu-broadcast-speakers').click();
@@ -350,7 +328,7 @@ describe('云广播: a cadre broadcasts to the village from the phone; the towns
 
     const context = await browser.newPhone(DESKTOP);
     const page = await context.newPage();
-    await logInConsole(page, STAFF.phone);
+    await logInConsole(page, base, STAFF.phone, 'menu-broadcasts');
     await page.getByTestId('menu-broadcast-schedules').click();
     await page.waitForURL(/\/console\/broadcasts\/schedules$/);
     await page.getByTestId(`schedule-${once.id}`).getByText('一次').waitFor();

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoAccounts, DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
-import { calling, ensureWebBuilt, launchBrowser, responseTo, type TestBrowser } from '../support/browser.js';
+import { demoAccounts } from '../../src/modules/demo/demo.seed.js';
+import { calling, ensureWebBuilt, launchBrowser, logInPhone, responseTo, type TestBrowser } from '../support/browser.js';
 import { sampleFile } from '../support/samples.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -103,17 +103,6 @@ afterAll(async () => {
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-async function logIn(page: Page, phone: string): Promise<void> {
-  await page.goto(`${base}/h5/`);
-  await page.waitForURL(/\/h5\/login/);
-  await page.getByTestId('login-phone').locator('input').fill(phone);
-  await page.getByTestId('login-password').locator('input').fill(DEMO_PASSWORD);
-  const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());
-  expect(res.status()).toBe(200);
-  await page.waitForURL(/\/h5\/home$/);
-  await page.getByTestId('tabbar').waitFor();
-}
-
 /** The success toast with this text, then its disappearance (so screenshots show the page itself). */
 async function toast(page: Page, text: string): Promise<void> {
   const shown = page.locator('.van-toast').filter({ hasText: text });
@@ -166,7 +155,7 @@ describe('grid management loop in the phone app: 群众点单、网格接单、�
     const page = await context.newPage();
     villager = { context, page };
 
-    await logIn(page, VILLAGER.phone);
+    await logInPhone(page, base, VILLAGER.phone);
     await page.getByTestId('tabbar').getByText('上报', { exact: true }).click();
     await page.waitForURL(/\/h5\/report$/);
 
@@ -225,7 +214,7 @@ describe('grid management loop in the phone app: 群众点单、网格接单、�
     const { id, number } = theCase();
     const context = await browser.newPhone();
     const page = await context.newPage();
-    await logIn(page, WORKER.phone);
+    await logInPhone(page, base, WORKER.phone);
 
     await page.getByTestId('tabbar').getByText('待办', { exact: true }).click();
     await page.waitForURL(/\/h5\/work$/);
@@ -281,7 +270,7 @@ describe('grid management loop in the phone app: 群众点单、网格接单、�
     const { id, number } = theCase();
     const context = await browser.newPhone();
     const page = await context.newPage();
-    await logIn(page, SECRETARY.phone);
+    await logInPhone(page, base, SECRETARY.phone);
 
     await page.getByTestId('tabbar').getByText('评单', { exact: true }).click();
     await page.waitForURL(/\/h5\/work$/);

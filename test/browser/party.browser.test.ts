@@ -4,9 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
 import { DEMO_BRANCH_ID } from '../../src/modules/party/party.demo.js';
-import { calling, ensureWebBuilt, launchBrowser, responseTo, type TestBrowser } from '../support/browser.js';
+import { calling, ensureWebBuilt, launchBrowser, logInConsole, responseTo, submitLogin, type TestBrowser } from '../support/browser.js';
 import { sampleFile } from '../support/samples.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -89,25 +88,6 @@ const themeDay = async () => {
   return view.organisations.find((o) => o.organisation.id === DEMO_BRANCH_ID)!.items.find((i) => i.typeCode === 'theme_day')!;
 };
 
-async function logInConsole(page: Page, phone: string): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.waitForURL(/\/console\/login/);
-  await page.getByTestId('login-phone').fill(phone);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());
-  expect(res.status()).toBe(200);
-  await page.waitForURL(/\/console\/$/);
-}
-
-/** Logs in on the phone page the app sent us to (it returns to where it was going). */
-async function logInPhone(page: Page, phone: string): Promise<void> {
-  await page.waitForURL(/\/h5\/login/);
-  await page.getByTestId('login-phone').locator('input').fill(phone);
-  await page.getByTestId('login-password').locator('input').fill(DEMO_PASSWORD);
-  const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());
-  expect(res.status()).toBe(200);
-}
-
 async function notice(page: Page, selector: '.van-toast' | '.el-message', text: string): Promise<void> {
   const shown = page.locator(selector).filter({ hasText: text });
   await shown.waitFor({ state: 'visible' });
@@ -143,7 +123,7 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
     const context = await browser.newPhone(DESKTOP);
     const page = await context.newPage();
     consolePage = { context, page };
-    await logInConsole(page, SECRETARY.phone);
+    await logInConsole(page, base, SECRETARY.phone);
 
     await page.getByTestId('menu-party-meetings').click();
     await page.waitForURL(/\/console\/party\/meetings$/);
@@ -181,7 +161,7 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
     const context = await browser.newPhone();
     const page = await context.newPage();
     await page.goto(`${base}/h5/`);
-    await logInPhone(page, AWAY.phone);
+    await submitLogin(page, 'h5', AWAY.phone);
     await page.waitForURL(/\/h5\/home$/);
     // Party members have a 党建 tab, whatever their role.
     await Promise.all([responseTo(page, 'GET', '/api/party/me/meetings'), page.getByTestId('tab-party').click()]);
@@ -218,7 +198,7 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
     const context = await browser.newPhone();
     const page = await context.newPage();
     await page.goto(`${base}${link.pathname}${link.search}`);
-    await logInPhone(page, AT_HOME.phone);
+    await submitLogin(page, 'h5', AT_HOME.phone);
     // Back on the sign-in page with the code, which signs in at once.
     const signed = await responseTo(page, 'POST', `/api/party/meetings/${id}/sign-in`);
     expect(signed.status()).toBe(200);

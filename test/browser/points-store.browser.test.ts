@@ -5,9 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoAccounts, DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
+import { demoAccounts } from '../../src/modules/demo/demo.seed.js';
 import { demoStoreItems } from '../../src/modules/points/points.demo.js';
-import { calling, ensureWebBuilt, launchBrowser, responseTo, type TestBrowser } from '../support/browser.js';
+import { calling, ensureWebBuilt, launchBrowser, logInConsole, logInPhone, responseTo, type TestBrowser } from '../support/browser.js';
 import { sampleFile } from '../support/samples.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -137,28 +137,6 @@ const balanceOf = (phone: string) => api<Balance>('GET', '/api/points/balance', 
 const itemOf = async (id: string) => (await api<{ items: Item[] }>('GET', '/api/points/store/items?pageSize=200', CADRE.phone)).items.find((i) => i.id === id)!;
 const orderOf = (id: string) => api<Order>('GET', `/api/points/store/orders/${id}`, CADRE.phone);
 
-async function logInPhone(page: Page, phone: string): Promise<void> {
-  await page.goto(`${base}/h5/`);
-  await page.waitForURL(/\/h5\/login/);
-  await page.getByTestId('login-phone').locator('input').fill(phone);
-  await page.getByTestId('login-password').locator('input').fill(DEMO_PASSWORD);
-  const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());
-  expect(res.status()).toBe(200);
-  await page.waitForURL(/\/h5\/home$/);
-  await page.getByTestId('tabbar').waitFor();
-}
-
-async function logInConsole(page: Page, phone: string): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.waitForURL(/\/console\/login/);
-  await page.getByTestId('login-phone').fill(phone);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());
-  expect(res.status()).toBe(200);
-  await page.waitForURL(/\/console\/$/);
-  await page.getByTestId('menu-points-store').waitFor();
-}
-
 /** A toast or message with this text, then its disappearance (so screenshots show the page itself). */
 async function notice(page: Page, selector: '.van-toast' | '.el-message', text: string): Promise<void> {
   const shown = page.locator(selector).filter({ hasText: text });
@@ -199,7 +177,7 @@ describe('积分制 and 积分超市: points for a closed case, redeemed on the 
     const context = await browser.newPhone();
     const page = await context.newPage();
     villager = { context, page };
-    await logInPhone(page, VILLAGER.phone);
+    await logInPhone(page, base, VILLAGER.phone);
 
     const [balanceRes, ledgerRes] = await Promise.all([
       responseTo(page, 'GET', '/api/points/balance'),
@@ -283,7 +261,7 @@ describe('积分制 and 积分超市: points for a closed case, redeemed on the 
     const order = theOrder();
     const context = await browser.newPhone(DESKTOP);
     const page = await context.newPage();
-    await logInConsole(page, CADRE.phone);
+    await logInConsole(page, base, CADRE.phone, 'menu-points-store');
 
     await page.getByTestId('menu-points-store').click();
     await page.waitForURL(/\/console\/points\/store/);
@@ -395,7 +373,7 @@ describe('积分制 and 积分超市: points for a closed case, redeemed on the 
     // The village cadre sees it in 积分审核 with its photo and approves it with a note.
     const context = await browser.newPhone(DESKTOP);
     const desk = await context.newPage();
-    await logInConsole(desk, CADRE.phone);
+    await logInConsole(desk, base, CADRE.phone, 'menu-points-store');
     await desk.getByTestId('menu-points-claims').click();
     await desk.waitForURL(/\/console\/points\/claims$/);
     const row = desk.getByTestId('claims-table').locator('tr').filter({ has: desk.getByTestId(`claim-approve-${claim.id}`) });

@@ -4,9 +4,8 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
 import { DetectorRunner } from '../../src/modules/safe-village/detector/detector-runner.js';
-import { calling, ensureWebBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { calling, ensureWebBuilt, launchBrowser, logInConsole, type TestBrowser } from '../support/browser.js';
 import { type CameraRig, startCameraRig } from '../support/camera-rig.js';
 import { mqttTestEnv, testDeviceId } from '../support/mqtt.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -79,12 +78,7 @@ async function screenshot(name: string): Promise<void> {
 
 describe('safe village in the console', { timeout: 120_000 }, () => {
   it('the cadre draws a warning zone on the camera’s live picture and moves a corner', async () => {
-    await page.goto(`${base}/console/`);
-    await page.waitForURL(/\/console\/login/);
-    await page.getByTestId('login-phone').fill(CADRE);
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    expect((await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click())).status()).toBe(200);
-    await page.getByTestId('menu-cameras').waitFor();
+    await logInConsole(page, base, CADRE, 'menu-cameras');
 
     await page.goto(`${base}/console/safe-village/cameras/${cameraId}`);
     // The picture comes from the stream itself.

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoAccounts, DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
-import { calling, ensureWebBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { demoAccounts } from '../../src/modules/demo/demo.seed.js';
+import { calling, ensureWebBuilt, launchBrowser, logInConsole, logInPhone, type TestBrowser } from '../support/browser.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -58,27 +58,6 @@ async function api<T>(method: 'GET' | 'POST', url: string, phone: string, payloa
   return res.json() as T;
 }
 
-async function logInPhone(page: Page, phone: string): Promise<void> {
-  await page.goto(`${base}/h5/`);
-  await page.waitForURL(/\/h5\/login/);
-  await page.getByTestId('login-phone').locator('input').fill(phone);
-  await page.getByTestId('login-password').locator('input').fill(DEMO_PASSWORD);
-  const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());
-  expect(res.status()).toBe(200);
-  await page.waitForURL(/\/h5\/home$/);
-  await page.getByTestId('tabbar').waitFor();
-}
-
-async function logInConsole(page: Page, phone: string): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.waitForURL(/\/console\/login/);
-  await page.getByTestId('login-phone').fill(phone);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());
-  expect(res.status()).toBe(200);
-  await page.waitForURL(/\/console\/$/);
-}
-
 /** The whole page as a person would see it (see broadcast.browser.test.ts). */
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.mouse.move(0, 0);
@@ -116,7 +95,7 @@ describe('乡村信息、办证办事: a villager in elder-friendly mode reads a
   it('1. elder-friendly mode: larger text and touch targets, high contrast, one task per button; the notice is read aloud', { timeout: 120_000 }, async () => {
     const context = await browser.newPhone();
     const page = await context.newPage();
-    await logInPhone(page, VILLAGER.phone);
+    await logInPhone(page, base, VILLAGER.phone);
 
     // Normal mode first, for comparison.
     const normalFont = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
@@ -174,7 +153,7 @@ describe('乡村信息、办证办事: a villager in elder-friendly mode reads a
       }
     });
     const page = await context.newPage();
-    await logInPhone(page, VILLAGER.phone);
+    await logInPhone(page, base, VILLAGER.phone);
     expect(await page.evaluate(() => document.documentElement.classList.contains('elder'))).toBe(true);
 
     await page.getByTestId('vs-entry-guides').click();
@@ -215,7 +194,7 @@ describe('乡村信息、办证办事: a villager in elder-friendly mode reads a
     if (!requestId) throw new Error('step 2 (the villager asks) did not complete');
     const context = await browser.newPhone(DESKTOP);
     const page = await context.newPage();
-    await logInConsole(page, CADRE.phone);
+    await logInConsole(page, base, CADRE.phone);
     await page.getByTestId('menu-vs-requests').click();
     await page.waitForURL(/\/console\/service-requests$/);
     await page.getByTestId(`request-row-${requestId}`).filter({ hasText: '低保申请' }).waitFor();
@@ -269,7 +248,7 @@ describe('乡村信息、办证办事: a villager in elder-friendly mode reads a
   it('4. the grid worker’s care tasks: the overdue visit first, today’s meal to deliver', { timeout: 120_000 }, async () => {
     const context = await browser.newPhone();
     const page = await context.newPage();
-    await logInPhone(page, GRID_WORKER.phone);
+    await logInPhone(page, base, GRID_WORKER.phone);
     await page.getByTestId('vs-entry-care').click();
     await page.waitForURL(/\/h5\/care$/);
     const overdue = page.locator('[data-testid^="care-task-"]').first();

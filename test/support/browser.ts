@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page, type Response } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
 
 /**
  * Debian's Chromium driven by playwright-core, for browser tests (`apt-get install -y chromium
@@ -149,4 +150,33 @@ export function responseTo(page: Page, method: string, pathname: string | RegExp
 export async function calling(page: Page, method: string, pathname: string | RegExp, action: () => Promise<unknown>): Promise<Response> {
   const [response] = await Promise.all([responseTo(page, method, pathname), action()]);
   return response;
+}
+
+/**
+ * Fills and sends the sign-in form the page is on (or is being sent to) with a demo account: the
+ * phone app's Vant fields or the console's inputs. Expects the login to succeed.
+ */
+export async function submitLogin(page: Page, app: 'h5' | 'console', phone: string): Promise<void> {
+  await page.waitForURL(app === 'h5' ? /\/h5\/login/ : /\/console\/login/);
+  const field = (testId: string) => (app === 'h5' ? page.getByTestId(testId).locator('input') : page.getByTestId(testId));
+  await field('login-phone').fill(phone);
+  await field('login-password').fill(DEMO_PASSWORD);
+  const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());
+  if (res.status() !== 200) throw new Error(`login as ${phone} answered ${res.status()}`);
+}
+
+/** Signs a demo account in on the phone app from its front page; resolves on the home tab. */
+export async function logInPhone(page: Page, base: string, phone: string): Promise<void> {
+  await page.goto(`${base}/h5/`);
+  await submitLogin(page, 'h5', phone);
+  await page.waitForURL(/\/h5\/home$/);
+  await page.getByTestId('tabbar').waitFor();
+}
+
+/** Signs a demo account in on the console; resolves on its home page, once `ready` (a menu item) shows. */
+export async function logInConsole(page: Page, base: string, phone: string, ready?: string): Promise<void> {
+  await page.goto(`${base}/console/`);
+  await submitLogin(page, 'console', phone);
+  await page.waitForURL(/\/console\/$/);
+  if (ready) await page.getByTestId(ready).waitFor();
 }
