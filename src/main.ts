@@ -65,6 +65,7 @@ function banner(config: Config, seeded: boolean, mqttUrl?: string, demoCameraUrl
     '  数乡 Shuxiang — 数字乡村平台 is running',
     `  Villager & grid app 手机端:  ${base}/h5/`,
     `  Console 管理后台:     ${base}/console/`,
+    `  Big screen 智慧大屏:  ${base}/screen/`,
     `  API docs 接口文档:   ${base}/api/docs`,
     `  OpenAPI:            ${base}/api/openapi.json`,
     `  Health 健康检查:     ${base}/api/health`,
