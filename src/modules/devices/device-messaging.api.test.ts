@@ -43,6 +43,7 @@ async function online(n: number, options: { heartbeatSeconds?: number } = {}): P
   speakers.push(speaker);
   await speaker.connect();
   await vi.waitFor(async () => expect((await device(n)).online).toBe(true), WAIT);
+  await vi.waitFor(() => expect(eventsOf(n).at(-1)?.name).toBe('device.online'), WAIT);
   return speaker;
 }
 
@@ -95,12 +96,14 @@ describe(`device messaging (${externalBroker ? 'external broker' : 'embedded bro
   it('its last will marks it offline when the connection drops; a graceful goodbye too', async () => {
     const speaker = await online(2);
     await speaker.goOffline(); // power cut: no DISCONNECT, the broker publishes the will
+    // The row changes a moment before the event is emitted: wait for both.
     await vi.waitFor(async () => expect((await device(2)).online).toBe(false), WAIT);
-    expect(eventsOf(2).at(-1)).toMatchObject({ name: 'device.offline', payload: { reason: 'connection_lost' } });
+    await vi.waitFor(() => expect(eventsOf(2).at(-1)).toMatchObject({ name: 'device.offline', payload: { reason: 'connection_lost' } }), WAIT);
     await speaker.connect();
     await vi.waitFor(async () => expect((await device(2)).online).toBe(true), WAIT);
     await speaker.goOffline({ graceful: true });
     await vi.waitFor(async () => expect((await device(2)).online).toBe(false), WAIT);
+    await vi.waitFor(() => expect(eventsOf(2).at(-1)?.name).toBe('device.offline'), WAIT);
     expect(eventsOf(2).map((e) => [e.name, (e.payload as { reason?: string }).reason])).toEqual([
       ['device.online', undefined],
       ['device.offline', 'connection_lost'],
@@ -122,7 +125,7 @@ describe(`device messaging (${externalBroker ? 'external broker' : 'embedded bro
     expect(eventsOf(3).slice(before)).toEqual([{ name: 'device.offline', payload: expect.objectContaining({ reason: 'heartbeat_timeout' }) }]);
     await speaker.publishRaw('heartbeat', JSON.stringify({ uptimeSeconds: 151, volume: 60, playing: null }));
     await vi.waitFor(async () => expect((await device(3)).online).toBe(true), WAIT);
-    expect(eventsOf(3).at(-1)?.name).toBe('device.online');
+    await vi.waitFor(() => expect(eventsOf(3).at(-1)?.name).toBe('device.online'), WAIT);
   });
 
   it('malformed messages (not JSON, wrong fields, unknown fields, huge) are counted and change nothing', async () => {
