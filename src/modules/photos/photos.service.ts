@@ -4,17 +4,12 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { NewPhotoRow, PhotoKind, PhotoRow } from '../../platform/db/schema.js';
 import { AppError, type FieldProblem } from '../../platform/http/errors.js';
+import { FileTooLarge, type IncomingFile } from '../../platform/http/multipart-files.js';
 import type { Actor } from '../../platform/request-context.js';
 import type { UrlSigner } from '../../platform/signing.js';
 import { ImageRejected, type ProcessedImage, processImage } from './images.js';
 import type { AttachCandidate, AttachTarget, PhotosRepository } from './photos.repository.js';
 import { MAX_PHOTOS, type PhotoView } from './photos.schema.js';
-
-/** One file of an upload, read only when its turn comes (so one original at a time is in memory). */
-export interface IncomingFile {
-  filename: string;
-  read(): Promise<Buffer>;
-}
 
 export interface PhotosSettings {
   /** Largest accepted original, in bytes. */
@@ -35,14 +30,6 @@ export const defaultPhotoSettings: PhotosSettings = {
 };
 
 export type PhotoVariant = 'full' | 'thumb';
-
-/** Thrown by `IncomingFile.read()` when the file is over the size limit (it was cut off, never to be stored). */
-export class FileTooLarge extends Error {
-  constructor() {
-    super('file over the size limit');
-    this.name = 'FileTooLarge';
-  }
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 24 * 3_600_000;

@@ -3,25 +3,13 @@ import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError, type FieldProblem } from '../../platform/http/errors.js';
+import { FileTooLarge, type IncomingFile } from '../../platform/http/multipart-files.js';
 import type { Actor } from '../../platform/request-context.js';
 import type { UrlSigner } from '../../platform/signing.js';
 import { can } from '../accounts/policies.js';
 import { ImageRejected, processImage, sniffImageFormat } from '../photos/images.js';
 import type { FileTarget, VillageFileRow, VillageFilesRepository } from './village-files.repository.js';
 import { MAX_FILES, type VillageFileView } from './village-files.schema.js';
-
-/** One file of an upload, read when its turn comes. */
-export interface IncomingVillageFile {
-  filename: string;
-  read(): Promise<Buffer>;
-}
-
-export class VillageFileTooLarge extends Error {
-  constructor() {
-    super('file over the size limit');
-    this.name = 'VillageFileTooLarge';
-  }
-}
 
 export interface VillageFilesSettings {
   maxBytes: number;
@@ -83,7 +71,7 @@ export class VillageFilesService {
     if (!can(actor.role, 'notices.publish') && !can(actor.role, 'elderly.care')) throw new AppError('FORBIDDEN');
   }
 
-  async upload(actor: Actor, files: AsyncIterable<IncomingVillageFile>): Promise<{ items: VillageFileView[] }> {
+  async upload(actor: Actor, files: AsyncIterable<IncomingFile>): Promise<{ items: VillageFileView[] }> {
     this.requireUpload(actor);
     const since = new Date(this.deps.clock.now().getTime() - DAY_MS);
     const pending = await this.deps.repository.countUnattachedSince(actor.userId, since);
@@ -93,7 +81,7 @@ export class VillageFilesService {
       const index = prepared.length;
       if (index >= this.settings.maxFiles) throw tooManyFiles(this.settings.maxFiles);
       const data = await file.read().catch((error: unknown) => {
-        throw error instanceof VillageFileTooLarge ? this.tooLarge(file.filename, index) : error;
+        throw error instanceof FileTooLarge ? this.tooLarge(file.filename, index) : error;
       });
       if (data.length > this.settings.maxBytes) throw this.tooLarge(file.filename, index);
       prepared.push(await prepare(data, file.filename, index));

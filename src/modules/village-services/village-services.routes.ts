@@ -1,8 +1,7 @@
 import multipart from '@fastify/multipart';
-import type { FastifyRequest } from 'fastify';
 import { actorOf, metaOf } from '../../platform/http/auth.js';
 import type { App } from '../../platform/http/app.js';
-import { AppError } from '../../platform/http/errors.js';
+import { multipartFiles } from '../../platform/http/multipart-files.js';
 import {
   createElderlyBody,
   createMealRequestBody,
@@ -59,7 +58,7 @@ import {
 } from './services.schema.js';
 import type { ServicesService } from './services.service.js';
 import { fileParams, signedFileQuery, uploadFilesResult } from './village-files.schema.js';
-import { type IncomingVillageFile, tooManyFiles, VillageFileTooLarge, type VillageFilesService } from './village-files.service.js';
+import { tooManyFiles, type VillageFilesService } from './village-files.service.js';
 
 export interface VillageServices {
   notices: NoticesService;
@@ -186,7 +185,7 @@ function noticeRoutes(app: App, s: VillageServices): void {
       async (request, reply) => {
         const actor = actorOf(request);
         s.files.requireUpload(actor);
-        return reply.status(201).send(await s.files.upload(actor, multipartFiles(request, s.files.settings)));
+        return reply.status(201).send(await s.files.upload(actor, multipartFiles(request, { field: FIELD, maxBytes: s.files.settings.maxBytes, maxFiles: s.files.settings.maxFiles, tooMany: tooManyFiles })));
       },
     );
   });
@@ -367,52 +366,4 @@ function elderlyRoutes(app: App, elderly: ElderlyService): void {
     { schema: { tags, summary: '申请送餐 · Ask for meal delivery (carers; villagers for their household; audited)', params: elderlyParams, body: createMealRequestBody, response: { 200: mealRequestView } } },
     async (request) => elderly.requestMeal(actorOf(request), request.params.id, request.body, metaOf(request)),
   );
-}
-
-/** The files of a multipart request, one at a time as they arrive (as the photos module reads them). */
-async function* multipartFiles(request: FastifyRequest, limits: { maxBytes: number; maxFiles: number }): AsyncGenerator<IncomingVillageFile> {
-  if (!request.isMultipart()) {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: { zh: `请用 multipart/form-data 上传，字段名 ${FIELD}`, en: `send multipart/form-data with the files in the field "${FIELD}"` } });
-  }
-  const parts = request.parts({
-    limits: { fileSize: limits.maxBytes + 1, files: limits.maxFiles + 1, fields: 10, fieldSize: 1024, fieldNameSize: 100, parts: limits.maxFiles + 11, headerPairs: 50 },
-  });
-  try {
-    for await (const part of parts) {
-      if (part.type !== 'file' || part.fieldname !== FIELD) {
-        throw new AppError('VALIDATION_FAILED', {
-          details: [{ field: `body.${part.fieldname.slice(0, 100)}`, message: `不允许的字段；文件请放在 ${FIELD} 字段`, messageEn: `unknown field; send files in the field "${FIELD}"` }],
-        });
-      }
-      yield {
-        filename: part.filename,
-        read: async () => {
-          try {
-            const data = await part.toBuffer();
-            if (part.file.truncated) throw new VillageFileTooLarge();
-            return data;
-          } catch (error) {
-            throw multipartError(error, limits.maxFiles);
-          }
-        },
-      };
-    }
-  } catch (error) {
-    throw multipartError(error, limits.maxFiles);
-  }
-}
-
-function multipartError(error: unknown, maxFiles: number): Error {
-  if (error instanceof AppError || error instanceof VillageFileTooLarge) return error;
-  switch ((error as { code?: string }).code) {
-    case 'FST_REQ_FILE_TOO_LARGE':
-      return new VillageFileTooLarge();
-    case 'FST_FILES_LIMIT':
-      return tooManyFiles(maxFiles);
-    case 'FST_PARTS_LIMIT':
-    case 'FST_FIELDS_LIMIT':
-      return new AppError('PAYLOAD_TOO_LARGE');
-    default:
-      return new AppError('MALFORMED_REQUEST');
-  }
 }
