@@ -289,18 +289,7 @@ export function createServices(
     },
   });
   devices.addCredentialSource({ verify: (id, secret) => water.verifyCredentials(id, secret), passwordLines: () => water.passwordLines() });
-  // 智慧党建: meeting photos like case photos; on-site sign-in codes signed to the minute.
-  const party = createPartyServices({
-    db,
-    accounts,
-    notifications,
-    photos: { attachToMeeting: (tx, input) => photos.attachToMeeting(tx, input), listForMeeting: (meetingId) => photos.listForMeeting(meetingId) },
-    jobs,
-    signer: new UrlSigner(secret, clock, 60),
-    audit,
-    clock,
-  });
-  // 乡村信息、办证办事、养老: notices speak through the broadcasting module; files like case photos.
+  // Files of notices, care visits and study materials, checked and cleaned like case photos.
   const villageFiles = new VillageFilesService({
     repository: new VillageFilesRepository(db),
     blobs,
@@ -308,6 +297,19 @@ export function createServices(
     clock,
     settings: { ...defaultVillageFilesSettings, maxBytes: config.photos.maxBytes },
   });
+  // 智慧党建: meeting photos like case photos; on-site sign-in codes signed to the minute.
+  const party = createPartyServices({
+    db,
+    accounts,
+    notifications,
+    photos: { attachToMeeting: (tx, input) => photos.attachToMeeting(tx, input), listForMeeting: (meetingId) => photos.listForMeeting(meetingId) },
+    files: villageFiles,
+    jobs,
+    signer: new UrlSigner(secret, clock, 60),
+    audit,
+    clock,
+  });
+  // 乡村信息、办证办事、养老: notices speak through the broadcasting module.
   const villageServices: VillageServices = {
     files: villageFiles,
     notices: new NoticesService({ db, repository: new NoticesRepository(db), files: villageFiles, regions, broadcasts, audit, clock }),

@@ -23,6 +23,11 @@ const SECRETARY = { phone: '13800000003', name: '西阳邱支部书记' };
 const AWAY = { phone: '13800000103', name: '张志强' }; // 流动党员, 北京市朝阳区
 const AT_HOME = { phone: '13800000102', name: '李秀兰' };
 const DESKTOP = { viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, isMobile: false, hasTouch: false };
+const GUIDE = {
+  title: '党的二十届四中全会精神学习辅导',
+  file: '学习辅导材料.pdf',
+  pdf: Buffer.from('%PDF-1.4\n% 党的二十届四中全会精神学习辅导\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
+};
 const MINUTES = '全体党员重温入党誓词，集中学习了党的二十届四中全会精神。张志强同志在北京通过手机远程参加。会后分组清理村内河道。';
 
 interface Completion {
@@ -156,6 +161,33 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
     await screenshot(page, 'party-2-console-meeting');
   });
 
+  it('1b. the secretary publishes a study guide, a PDF uploaded in the console, to the branch', { timeout: 120_000 }, async () => {
+    const page = secretaryPage();
+    await page.getByTestId('menu-party-study').click();
+    await page.waitForURL(/\/console\/party\/study$/);
+    await page.getByTestId('party-material-create').click();
+    const dialog = page.getByTestId('party-material-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('party-material-title').fill(GUIDE.title);
+    await page.getByTestId('party-material-kind-file').click();
+    const uploaded = await calling(page, 'POST', '/api/village-files', () =>
+      page.getByTestId('party-material-file').setInputFiles({ name: GUIDE.file, mimeType: 'application/pdf', buffer: GUIDE.pdf }),
+    );
+    expect(uploaded.status()).toBe(201);
+    await dialog.getByTestId('party-material-item').filter({ hasText: GUIDE.file }).waitFor();
+    await screenshot(page, 'party-1b-console-study-guide');
+    const created = await calling(page, 'POST', '/api/party/study/materials', () => page.getByTestId('party-material-save').click());
+    expect(created.status(), await created.text()).toBe(201);
+    expect(await created.json()).toMatchObject({ title: GUIDE.title, kind: 'file', url: null, files: [{ filename: GUIDE.file, kind: 'document' }] });
+    await notice(page, '.el-message', '已发布');
+    await page.getByRole('tab', { name: '学习资料' }).click();
+    await page.getByTestId('party-materials-table').getByTestId('party-material-file').filter({ hasText: GUIDE.file }).waitFor();
+    await screenshot(page, 'party-1c-console-materials');
+    // Back to the meeting, where step 4 records it.
+    await page.goto(`${base}/console/party/meetings/${theMeeting()}`);
+    await page.getByTestId('party-attendance-table').waitFor();
+  });
+
   it('2. 张志强, working in Beijing, signs in remotely from the phone', { timeout: 120_000 }, async () => {
     const id = theMeeting();
     const context = await browser.newPhone();
@@ -181,9 +213,13 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
     await page.getByTestId('party-my-status').getByText('远程').waitFor();
     await screenshot(page, 'party-4-h5-signed-in');
 
-    // His study hours and dues are a tap away.
+    // His study hours and dues are a tap away; the branch's new study guide opens as the PDF.
     await page.goto(`${base}/h5/party/study`);
     await page.getByTestId('party-study-progress').waitFor();
+    const guide = page.getByTestId('party-material-file').filter({ hasText: GUIDE.file });
+    await guide.waitFor();
+    const pdf = await page.request.get(new URL((await guide.getAttribute('href'))!, base).toString());
+    expect([pdf.status(), pdf.headers()['content-type'], (await pdf.body()).equals(GUIDE.pdf)]).toEqual([200, 'application/pdf', true]);
     await screenshot(page, 'party-5-h5-study');
     await page.goto(`${base}/h5/party/dues`);
     await page.getByTestId('party-dues-monthly').getByText('¥120.00').waitFor(); // 8000 yuan × 1.5%

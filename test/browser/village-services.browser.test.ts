@@ -225,12 +225,26 @@ describe('乡村信息、办证办事: a villager in elder-friendly mode reads a
     await page.locator('.el-select-dropdown__item').filter({ hasText: '惠民补贴' }).click();
     await dialog.getByTestId('notice-title').fill('2026年冬季困难群众取暖补贴发放公示');
     await dialog.getByTestId('notice-body').fill('经村民代表会议评议，本村 12 户困难群众享受冬季取暖补贴，每户 600 元，名单在村委会公开栏张贴，公示期 7 天。');
+    // The list of households goes up as a PDF, uploaded as soon as it is chosen.
+    const listPdf = Buffer.from('%PDF-1.4\n% 取暖补贴名单\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const uploaded = await calling(page, 'POST', '/api/village-files', () =>
+      dialog.getByTestId('notice-file').setInputFiles({ name: '取暖补贴名单.pdf', mimeType: 'application/pdf', buffer: listPdf }),
+    );
+    expect(uploaded.status()).toBe(201);
+    await dialog.getByTestId('notice-item').filter({ hasText: '取暖补贴名单.pdf' }).waitFor();
     await dialog.getByTestId('notice-broadcast').click();
     await screenshot(page, 'village-10-console-notice-publish');
     const published = await calling(page, 'POST', '/api/notices', () => dialog.getByTestId('notice-publish').click());
     expect(published.status()).toBe(201);
-    const sent = (await published.json()) as { id: string; kind: string; affairsCategory: string; broadcastId: string | null; region: { code: string } };
-    expect(sent).toMatchObject({ kind: 'affairs', affairsCategory: 'subsidy', region: { code: '130631202206' } });
+    const sent = (await published.json()) as {
+      id: string;
+      kind: string;
+      affairsCategory: string;
+      broadcastId: string | null;
+      region: { code: string };
+      files: { filename: string; kind: string }[];
+    };
+    expect(sent).toMatchObject({ kind: 'affairs', affairsCategory: 'subsidy', region: { code: '130631202206' }, files: [{ filename: '取暖补贴名单.pdf', kind: 'document' }] });
     expect(sent.broadcastId).not.toBeNull();
     await page.getByTestId(`notice-row-${sent.id}`).waitFor();
     const broadcast = await api<{ title: string; target: { codes: string[] } }>('GET', `/api/broadcasts/${sent.broadcastId}`, CADRE.phone);

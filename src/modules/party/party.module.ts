@@ -13,7 +13,7 @@ import { PartyRepository } from './party.repository.js';
 import { PartyService } from './party.service.js';
 import { PartyStatsService } from './stats.service.js';
 import { StudyRepository } from './study.repository.js';
-import { StudyService } from './study.service.js';
+import { type StudyFiles, StudyService } from './study.service.js';
 
 /** 智慧党建's services, wired together; app.ts keeps them as `services.party`. */
 export interface PartyServices {
@@ -29,6 +29,8 @@ export function createPartyServices(deps: {
   accounts: AccountsService;
   notifications: NotificationsService;
   photos: MeetingPhotos;
+  /** Study materials' documents and photos (the village files module). */
+  files: StudyFiles;
   jobs: JobQueue;
   /** Signs on-site sign-in codes (rounded to the minute). */
   signer: UrlSigner;
@@ -58,7 +60,7 @@ export function createPartyServices(deps: {
     audit,
     clock,
   });
-  const study = new StudyService({ db, repository: new StudyRepository(db), party: organisations, audit, clock });
+  const study = new StudyService({ db, repository: new StudyRepository(db), party: organisations, files: deps.files, audit, clock });
   const dues = new DuesService({ db, repository: new DuesRepository(db), party: organisations, audit, clock });
   const stats = new PartyStatsService({ party: organisations, meetings, meetingsRepository, study, dues, clock });
   return { organisations, meetings, study, dues, stats };

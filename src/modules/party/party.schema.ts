@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageOf, pageQuery } from '../../platform/http/pagination.js';
 import { photoIds, photoView } from '../photos/photos.schema.js';
+import { fileIds, villageFileView } from '../village-services/village-files.schema.js';
 import { regionCode } from '../regions/regions.schema.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -421,6 +422,7 @@ export const materialView = z.object({
   kind: z.enum(studyKinds),
   url: z.string().nullable(),
   body: z.string(),
+  files: z.array(villageFileView).describe('documents and photos to read, by signed URL'),
   minutes: z.number().int().describe('suggested study time'),
   regionName: z.string(),
   assignedTo: z.array(ref),
@@ -432,8 +434,9 @@ export const materialView = z.object({
 export const createMaterialBody = z.strictObject({
   title: text(100),
   kind: z.enum(studyKinds),
-  url: z.url({ protocol: /^https?$/ }).max(500).optional().describe('required except for an article'),
+  url: z.url({ protocol: /^https?$/ }).max(500).optional().describe('required for a link or a video; a file needs it or fileIds'),
   body: optionalText(20_000).optional().describe('the text of an article, or a summary'),
+  fileIds: fileIds.optional().describe('documents or photos uploaded by me through POST /api/village-files, in this order'),
   minutes: z.number().int().min(1).max(600),
   organisationIds: z.array(z.uuid()).min(1).max(200).describe('assigned to these organisations (a committee: every branch below it)'),
 });
@@ -443,6 +446,7 @@ export const updateMaterialBody = z
     title: text(100).optional(),
     url: z.url({ protocol: /^https?$/ }).max(500).nullable().optional(),
     body: optionalText(20_000).optional(),
+    fileIds: fileIds.optional().describe('the material’s files become exactly these'),
     minutes: z.number().int().min(1).max(600).optional(),
     active: z.boolean().optional(),
     organisationIds: z.array(z.uuid()).min(1).max(200).optional(),

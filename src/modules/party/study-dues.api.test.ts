@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { photosForm } from '../../../test/support/multipart.js';
 import { createPerson, type Person } from '../../../test/support/people.js';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.js';
 import { ManualClock } from '../../platform/clock.js';
@@ -134,6 +135,43 @@ describe('study (学习)', () => {
     const listed = (await ok(secretary.token, 'GET', '/api/party/study/materials?pageSize=100')).items.map((x: { title: string }) => x.title);
     expect(listed).toEqual(expect.arrayContaining(['党的二十届四中全会精神', '东阳邱村村规民约']));
     expect((await api(secretary.token, 'POST', '/api/party/study/materials', { title: '链接', kind: 'link', minutes: 10, organisationIds: [BRANCH] })).json().details[0].field).toBe('body.url');
+  });
+
+  it('a file material: the secretary uploads a PDF study guide; the branch’s members read it by signed URL, nobody else', async () => {
+    const upload = async (token: string, name: string) => {
+      const pdf = Buffer.from(`%PDF-1.4\n% ${name}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n`);
+      const res = await t.request({ method: 'POST', url: '/api/village-files', token, ...photosForm([{ name, data: pdf, type: 'application/pdf' }], 'files') });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().items[0] as { id: string };
+    };
+    const guide = await upload(secretary.token, '学习辅导.pdf');
+    // A file material needs its file (or a link to it).
+    const none = await api(secretary.token, 'POST', '/api/party/study/materials', { title: '学习辅导', kind: 'file', minutes: 60, organisationIds: [BRANCH] });
+    expect([none.statusCode, none.json().details[0].field]).toEqual([400, 'body.fileIds']);
+    // Someone else's upload cannot be attached, and nothing is created.
+    const staffFile = await upload(staff, '别人的.pdf');
+    const foreign = await api(secretary.token, 'POST', '/api/party/study/materials', { title: '学习辅导', kind: 'file', fileIds: [staffFile.id], minutes: 60, organisationIds: [BRANCH] });
+    expect(codeOf(foreign)).toEqual([400, 'FILES_NOT_ATTACHABLE']);
+    expect((await ok(secretary.token, 'GET', '/api/party/study/materials?pageSize=100')).items.some((x: { title: string }) => x.title === '学习辅导')).toBe(false);
+
+    const material = await ok(secretary.token, 'POST', '/api/party/study/materials', { title: '学习辅导', kind: 'file', fileIds: [guide.id], minutes: 60, organisationIds: [BRANCH] });
+    expect(material.files.map((f: { filename: string; kind: string }) => [f.filename, f.kind])).toEqual([['学习辅导.pdf', 'document']]);
+    const seen = (await ok(m.d.token, 'GET', '/api/party/me/study')).materials.find((x: { id: string }) => x.id === material.id);
+    const read = await t.request({ method: 'GET', url: seen.files[0].url });
+    expect([read.statusCode, read.headers['content-type']]).toEqual([200, 'application/pdf']);
+    expect(read.rawPayload.toString()).toContain('学习辅导.pdf');
+    // Another branch's member is not given the material, so has no URL to its file.
+    const other = await ok(xiyangqiuMember, 'GET', '/api/party/me/study');
+    expect(other.materials.some((x: { id: string }) => x.id === material.id)).toBe(false);
+    // Replacing the file: the new one is listed, and an empty list on a file without a link is refused.
+    const revised = await upload(secretary.token, '学习辅导（修订）.pdf');
+    const changed = await ok(secretary.token, 'PATCH', `/api/party/study/materials/${material.id}`, { fileIds: [revised.id] });
+    expect(changed.files.map((f: { filename: string }) => f.filename)).toEqual(['学习辅导（修订）.pdf']);
+    const emptied = await api(secretary.token, 'PATCH', `/api/party/study/materials/${material.id}`, { fileIds: [] });
+    expect([emptied.statusCode, emptied.json().details[0].field]).toEqual([400, 'body.fileIds']);
+    // The replaced file is free again (it will be purged), so the secretary may use it elsewhere.
+    const reused = await ok(secretary.token, 'POST', '/api/party/study/materials', { title: '旧版辅导', kind: 'file', fileIds: [guide.id], minutes: 10, organisationIds: [BRANCH] });
+    expect(reused.files.map((f: { id: string }) => f.id)).toEqual([guide.id]);
   });
 
   it('members record their study; the secretary records for a member; the dates are checked', async () => {

@@ -18,12 +18,25 @@ import type {
 import { managedPrefix, MEMBER_STATUSES, type PartyService } from './party.service.js';
 import type { MaterialRow, StudyRecordRow, StudyRepository } from './study.repository.js';
 
+/** The village files module, as far as study materials need it: their documents and photos. */
+export interface StudyFiles {
+  setFiles(tx: Db, input: { ids: string[]; ownerId: string; target: { materialId: string } }): Promise<void>;
+  listFor(target: 'material', ids: string[]): Promise<Map<string, MaterialView['files']>>;
+}
+
 /** How far back a study may be recorded. */
 export const STUDY_BACKDATE_DAYS = 31;
 
 const hours = (minutes: number) => Math.round((minutes / 60) * 10) / 10;
 const percentOf = (minutes: number, targetHours: number) => Math.min(100, Math.floor((minutes / (targetHours * 60)) * 100));
 const yearDays = (year: number) => ({ from: `${year}-01-01`, to: `${year}-12-31` });
+
+/** What each kind of material must have to be studied: a link or video its URL, a file a URL or an upload, an article its text or a link. */
+function requireSource(kind: MaterialView['kind'], has: { url: string | null; body: string; files: number }): void {
+  if ((kind === 'link' || kind === 'video') && !has.url) throw fieldError('body.url', '链接和视频须填写地址', 'links and videos need a URL');
+  if (kind === 'file' && !has.url && has.files === 0) throw fieldError('body.fileIds', '文件资料须上传文件或填写地址', 'a file needs an upload or a URL');
+  if (kind === 'article' && !has.url && !has.body) throw fieldError('body.body', '文章须填写正文或链接', 'an article needs its text or a link');
+}
 
 /**
  * 学习: materials (articles, links, files, videos) assigned to organisations — a committee's reach
@@ -36,6 +49,7 @@ export class StudyService {
       db: Db;
       repository: StudyRepository;
       party: PartyService;
+      files: StudyFiles;
       audit: AuditService;
       clock: Clock;
     },
@@ -74,8 +88,7 @@ export class StudyService {
   async createMaterial(actor: Actor, body: CreateMaterialBody, meta: RequestMeta): Promise<MaterialView> {
     const prefix = managedPrefix(actor);
     const targets = await this.targets(prefix, body.organisationIds);
-    if (body.kind !== 'article' && !body.url) throw fieldError('body.url', '链接、文件和视频须填写地址', 'links, files and videos need a URL');
-    if (body.kind === 'article' && !body.url && !body.body) throw fieldError('body.body', '文章须填写正文或链接', 'an article needs its text or a link');
+    requireSource(body.kind, { url: body.url ?? null, body: body.body ?? '', files: body.fileIds?.length ?? 0 });
     const id = randomUUID();
     const now = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
@@ -94,7 +107,14 @@ export class StudyService {
         updated_at: now,
       });
       await this.deps.repository.assign(tx, id, targets, now);
-      await this.deps.audit.record(tx, actor, meta, { action: 'party.material_create', targetType: 'party_material', targetId: id, regionPath: actor.scope.path, details: { title: body.title, organisationIds: targets } });
+      if (body.fileIds?.length) await this.deps.files.setFiles(tx, { ids: body.fileIds, ownerId: actor.userId, target: { materialId: id } });
+      await this.deps.audit.record(tx, actor, meta, {
+        action: 'party.material_create',
+        targetType: 'party_material',
+        targetId: id,
+        regionPath: actor.scope.path,
+        details: { title: body.title, organisationIds: targets, fileIds: body.fileIds ?? [] },
+      });
     });
     return (await this.toViews([(await this.deps.repository.byId(id))!]))[0]!;
   }
@@ -104,8 +124,8 @@ export class StudyService {
     const before = await this.deps.repository.byId(id);
     if (!before || !before.region_path.startsWith(prefix)) throw new AppError('PARTY_MATERIAL_NOT_FOUND');
     const targets = body.organisationIds ? await this.targets(prefix, body.organisationIds) : undefined;
-    const url = body.url === undefined ? before.url : body.url;
-    if (before.kind !== 'article' && !url) throw fieldError('body.url', '链接、文件和视频须填写地址', 'links, files and videos need a URL');
+    const files = body.fileIds?.length ?? (await this.deps.files.listFor('material', [id])).get(id)?.length ?? 0;
+    requireSource(before.kind, { url: body.url === undefined ? before.url : body.url, body: body.body ?? before.body, files });
     const now = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
       await this.deps.repository.update(tx, id, {
@@ -117,6 +137,7 @@ export class StudyService {
         updated_at: now,
       });
       if (targets) await this.deps.repository.assign(tx, id, targets, now);
+      if (body.fileIds) await this.deps.files.setFiles(tx, { ids: body.fileIds, ownerId: actor.userId, target: { materialId: id } });
       await this.deps.audit.record(tx, actor, meta, { action: 'party.material_update', targetType: 'party_material', targetId: id, regionPath: before.region_path, details: { ...body } });
     });
     return (await this.toViews([(await this.deps.repository.byId(id))!]))[0]!;
@@ -133,13 +154,15 @@ export class StudyService {
   }
 
   private async toViews(rows: MaterialRow[]): Promise<MaterialView[]> {
-    const assignments = await this.deps.repository.assignments(rows.map((r) => r.id));
+    const ids = rows.map((r) => r.id);
+    const [assignments, files] = await Promise.all([this.deps.repository.assignments(ids), this.deps.files.listFor('material', ids)]);
     return rows.map((row) => ({
       id: row.id,
       title: row.title,
       kind: row.kind,
       url: row.url,
       body: row.body,
+      files: files.get(row.id) ?? [],
       minutes: row.minutes,
       regionName: row.region_name,
       assignedTo: assignments.filter((a) => a.material_id === row.id).map((a) => ({ id: a.organisation_id, name: a.name })),

@@ -4,10 +4,20 @@ import type { VillageFilesTable } from '../../platform/db/schema.js';
 
 export type VillageFileRow = Selectable<VillageFilesTable>;
 
-/** What a file is attached to: a notice (its attachments and photos) or a care visit (its photos). */
-export type FileTarget = { noticeId: string } | { visitId: string };
+/** What a file is attached to: a notice (its attachments and photos), a care visit (its photos) or a party study material. */
+export type FileTarget = { noticeId: string } | { visitId: string } | { materialId: string };
+export type FileTargetKind = 'notice' | 'visit' | 'material';
 
-/** SQL of the files attached to notices and visits; nothing else touches `village_files`. */
+const COLUMN = { notice: 'notice_id', visit: 'visit_id', material: 'material_id' } as const;
+
+/** The column that names a target, and the target's id. */
+export function targetColumn(target: FileTarget): { column: (typeof COLUMN)[FileTargetKind]; id: string } {
+  if ('noticeId' in target) return { column: COLUMN.notice, id: target.noticeId };
+  if ('visitId' in target) return { column: COLUMN.visit, id: target.visitId };
+  return { column: COLUMN.material, id: target.materialId };
+}
+
+/** SQL of the files attached to notices, visits and study materials; nothing else touches `village_files`. */
 export class VillageFilesRepository {
   constructor(private readonly db: Db) {}
 
@@ -26,10 +36,11 @@ export class VillageFilesRepository {
   }
 
   async attach(tx: Db, ids: string[], target: FileTarget, at: Date): Promise<void> {
+    const { column, id: targetId } = targetColumn(target);
     for (const [order, id] of ids.entries()) {
       await tx
         .updateTable('village_files')
-        .set({ ...('noticeId' in target ? { notice_id: target.noticeId } : { visit_id: target.visitId }), attached_at: at, sort_order: order })
+        .set({ [column]: targetId, attached_at: at, sort_order: order })
         .where('id', '=', id)
         .execute();
     }
@@ -37,18 +48,18 @@ export class VillageFilesRepository {
 
   /** Files of the target not among `keep` go back to unattached (and are purged with the others). */
   async detachOthers(tx: Db, target: FileTarget, keep: string[]): Promise<void> {
-    let query = tx.updateTable('village_files').set({ notice_id: null, visit_id: null, attached_at: null });
-    query = 'noticeId' in target ? query.where('notice_id', '=', target.noticeId) : query.where('visit_id', '=', target.visitId);
+    const { column, id } = targetColumn(target);
+    let query = tx.updateTable('village_files').set({ [column]: null, attached_at: null }).where(column, '=', id);
     if (keep.length > 0) query = query.where('id', 'not in', keep);
     await query.execute();
   }
 
-  async listFor(target: 'notice' | 'visit', ids: string[]): Promise<VillageFileRow[]> {
+  async listFor(target: FileTargetKind, ids: string[]): Promise<VillageFileRow[]> {
     if (ids.length === 0) return [];
     return this.db
       .selectFrom('village_files')
       .selectAll()
-      .where(target === 'notice' ? 'notice_id' : 'visit_id', 'in', ids)
+      .where(COLUMN[target], 'in', ids)
       .orderBy('sort_order')
       .orderBy('created_at')
       .execute();

@@ -8,7 +8,7 @@ import type { Actor } from '../../platform/request-context.js';
 import type { UrlSigner } from '../../platform/signing.js';
 import { can } from '../accounts/policies.js';
 import { ImageRejected, processImage, sniffImageFormat } from '../photos/images.js';
-import type { FileTarget, VillageFileRow, VillageFilesRepository } from './village-files.repository.js';
+import { type FileTarget, type FileTargetKind, targetColumn, type VillageFileRow, type VillageFilesRepository } from './village-files.repository.js';
 import { MAX_FILES, type VillageFileView } from './village-files.schema.js';
 
 export interface VillageFilesSettings {
@@ -52,10 +52,11 @@ export const villageFilePath = (id: string, variant: 'full' | 'thumb') => (varia
 const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 
 /**
- * The files of notices (村务公开 attachments and photos) and care visits (photos): uploaded first,
- * checked by their bytes (images re-encoded upright without metadata, like case photos; PDF,
- * Word and Excel kept as sent), attached by the notice or visit in its own transaction, served by
- * signed URLs handed out only with what they belong to. Unattached ones are purged after a day.
+ * The files of notices (村务公开 attachments and photos), care visits (photos) and party study
+ * materials: uploaded first, checked by their bytes (images re-encoded upright without metadata,
+ * like case photos; PDF, Word and Excel kept as sent), attached by the notice, visit or material in
+ * its own transaction, served by signed URLs handed out only with what they belong to. Unattached
+ * ones are purged after a day.
  */
 export class VillageFilesService {
   constructor(
@@ -66,9 +67,9 @@ export class VillageFilesService {
     return this.deps.settings;
   }
 
-  /** Those who publish notices or visit the elderly upload files. */
+  /** Those who publish notices, visit the elderly or keep party study materials upload files. */
   requireUpload(actor: Actor): void {
-    if (!can(actor.role, 'notices.publish') && !can(actor.role, 'elderly.care')) throw new AppError('FORBIDDEN');
+    if (!can(actor.role, 'notices.publish') && !can(actor.role, 'elderly.care') && !can(actor.role, 'party.manage')) throw new AppError('FORBIDDEN');
   }
 
   async upload(actor: Actor, files: AsyncIterable<IncomingFile>): Promise<{ items: VillageFileView[] }> {
@@ -143,7 +144,8 @@ export class VillageFilesService {
     const fresh: string[] = [];
     ids.forEach((id, i) => {
       const row = found.get(id);
-      const mine = row && ('noticeId' in input.target ? row.notice_id === input.target.noticeId : row.visit_id === input.target.visitId);
+      const { column, id: targetId } = targetColumn(input.target);
+      const mine = row && row[column] === targetId;
       if (row && mine) return;
       if (!row || row.owner_id !== input.ownerId || row.attached_at !== null) {
         problems.push({ field: `${field}.${i}`, message: '附件不存在、不是您上传的或已被使用', messageEn: 'no such unused file of yours' });
@@ -158,12 +160,12 @@ export class VillageFilesService {
     await this.deps.repository.attach(tx, ids, input.target, this.deps.clock.now());
   }
 
-  /** The files of these notices (or visits) with fresh signed URLs; the caller checked they may be seen. */
-  async listFor(target: 'notice' | 'visit', ids: string[]): Promise<Map<string, VillageFileView[]>> {
+  /** The files of these notices (visits, study materials) with fresh signed URLs; the caller checked they may be seen. */
+  async listFor(target: FileTargetKind, ids: string[]): Promise<Map<string, VillageFileView[]>> {
     const rows = await this.deps.repository.listFor(target, ids);
     const byOwner = new Map<string, VillageFileView[]>();
     for (const row of rows) {
-      const key = (target === 'notice' ? row.notice_id : row.visit_id)!;
+      const key = (target === 'notice' ? row.notice_id : target === 'visit' ? row.visit_id : row.material_id)!;
       byOwner.set(key, [...(byOwner.get(key) ?? []), this.toView(row)]);
     }
     return byOwner;

@@ -820,6 +820,7 @@ export interface VillageFilesTable {
   thumb_key: string | null;
   notice_id: string | null;
   visit_id: string | null;
+  material_id: string | null;
   sort_order: Generated<number>;
   created_at: Date;
   attached_at: Date | null;
