@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
-import type { CaseLevel, CaseState, Role } from '../../platform/db/schema.js';
+import type { CaseLevel, CaseSource, CaseState, Role } from '../../platform/db/schema.js';
 import type { EventBus } from '../../platform/events.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
@@ -199,11 +199,12 @@ export class CasesService {
 
   /**
    * A case from a safe-village alarm (a zone's automatic action, or an operator turning the alarm
-   * into a case): placed where the camera stands, reported by the operator when there is one.
-   * Idempotent on `id`.
+   * into a case), placed where the camera stands and reported by the operator when there is one; or
+   * from a water alert (`source: 'water'`, a silent household to visit). Idempotent on `id`.
    */
   async submitFromAlarm(input: {
     id: string;
+    source?: 'alarm' | 'water';
     categoryCode: string;
     description: string;
     regionCode: string;
@@ -211,8 +212,9 @@ export class CasesService {
     reporter: Actor | null;
   }): Promise<{ id: string; created: boolean }> {
     const existing = await this.deps.repository.findById(input.id);
+    const source = input.source ?? 'alarm';
     if (existing) {
-      if (existing.source !== 'alarm') throw new AppError('CASE_ID_CONFLICT');
+      if (existing.source !== source) throw new AppError('CASE_ID_CONFLICT');
       return { id: existing.id, created: false };
     }
     const category = await this.activeCategory(input.categoryCode);
@@ -225,7 +227,7 @@ export class CasesService {
       address: null,
       location: input.location,
       place,
-      source: 'alarm',
+      source,
       reporter: input.reporter ? { id: input.reporter.userId, name: input.reporter.name, phone: null, role: input.reporter.role } : null,
       anonymous: false,
       smsOptIn: false,
@@ -254,7 +256,7 @@ export class CasesService {
     address: string | null;
     location: { lon: number; lat: number } | null;
     place: Place;
-    source: 'app' | 'console' | 'open311' | 'alarm';
+    source: CaseSource;
     reporter: { id: string | null; name: string | null; phone: string | null; role: Role | null } | null;
     anonymous: boolean;
     smsOptIn: boolean;

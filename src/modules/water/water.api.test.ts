@@ -281,7 +281,7 @@ describe('silent households', () => {
     const caseId = (await t.request({ method: 'GET', url: `/api/water/alerts/${li.id}`, token: grid })).json().caseId;
     const kase = await t.request({ method: 'GET', url: `/api/cases/${caseId}`, token: grid });
     expect(kase.statusCode).toBe(200);
-    expect(kase.json()).toMatchObject({ category: { code: 'assistance' }, level: 'grid' });
+    expect(kase.json()).toMatchObject({ category: { code: 'assistance' }, level: 'grid', source: 'water' });
     expect(kase.json().description).toContain('独居老人户');
     const plain = (await alerts({ meter: 'wm-test-plain', type: 'zero' })).items[0];
     expect(plain).toMatchObject({ open: true, caseId: null });

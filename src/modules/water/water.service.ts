@@ -85,7 +85,7 @@ export interface WaterDeps {
   repository: WaterRepository;
   regions: RegionsService;
   households: { summaryOf(id: string): Promise<{ id: string; name: string; villageCode: string } | undefined> };
-  cases: { submitFromAlarm(input: { id: string; categoryCode: string; description: string; regionCode: string; location: { lon: number; lat: number } | null; reporter: null }): Promise<{ id: string }> };
+  cases: { submitFromAlarm(input: { id: string; source: 'water'; categoryCode: string; description: string; regionCode: string; location: { lon: number; lat: number } | null; reporter: null }): Promise<{ id: string }> };
   sms: SmsOutbox;
   jobs: JobQueue;
   live: LiveHub;
@@ -569,6 +569,7 @@ export class WaterService {
       const row = await this.deps.repository.findMeter(meter.id);
       const { id } = await this.deps.cases.submitFromAlarm({
         id: uuidFrom(`water-case:${alert.id}`),
+        source: 'water',
         categoryCode: 'assistance',
         description: visitCaseText({ meterName: meter.name, address: row?.address ?? null, evidence: alert.evidence, elderly: meter.elderly, livesAlone: meter.lives_alone }),
         regionCode: meter.region_code,

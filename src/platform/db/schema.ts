@@ -125,7 +125,7 @@ export interface CaseCategoriesTable {
 
 export type CaseState = 'submitted' | 'accepted' | 'resolved' | 'closed' | 'rejected';
 export type CaseLevel = 'grid' | 'village' | 'township';
-export type CaseSource = 'app' | 'open311' | 'console' | 'alarm';
+export type CaseSource = 'app' | 'open311' | 'console' | 'alarm' | 'water';
 
 export interface CasesTable {
   id: string;

@@ -29,6 +29,11 @@ export function caseLevelLabel(level: string | null | undefined): string {
   return level ? t(`caseLevel.${level}` as MessageKey) ?? level : '—';
 }
 
+/** How a case came in: 群众上报, 平安乡村告警, 用水预警 … */
+export function caseSourceLabel(source: string): string {
+  return t(`caseSource.${source}` as MessageKey) ?? source;
+}
+
 /** Event types: 'submitted', 'supported', and otherwise the action's name (cases.service.ts). */
 const knownEvents = new Set(['submitted', 'supported', 'accept', 'resolve', 'approve', 'return', 'reject', 'dispute', 'rate', 'escalate', 'comment', 'comments', 'assigned']);
 

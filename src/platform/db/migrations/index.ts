@@ -14,6 +14,7 @@ import * as createWater from './20261127170000-create-water.js';
 import * as createParty from './20261127180000-create-party.js';
 import * as createVillageServices from './20261127190000-create-village-services.js';
 import * as studyMaterialFiles from './20261127200000-study-material-files.js';
+import * as caseSourceWater from './20261127210000-case-source-water.js';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so they load the same
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '20261127180000-create-party': createParty,
   '20261127190000-create-village-services': createVillageServices,
   '20261127200000-study-material-files': studyMaterialFiles,
+  '20261127210000-case-source-water': caseSourceWater,
 };
