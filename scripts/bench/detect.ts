@@ -433,7 +433,7 @@ A person (score ≥ 0.5) was found in ${pct(withPeople)} of the frames, ${mean(o
 it let ${passed} through (${pct(gateShare)}); it costs ${gateMs.toFixed(3)} ms per frame on average (p50 ${(percentile(gateSorted, 50) / 1000).toFixed(3)} ms, p95 ${(percentile(gateSorted, 95) / 1000).toFixed(3)} ms, ${GATE_ROUNDS} rounds), on the main thread.
 In the camera pipeline a frame also goes to the detector when nothing moved but someone is being tracked (dwell time):
 there it examined ${e2e.stats.examined} of ${e2e.stats.frames} frames (${pct(examinedShare)}) of the end-to-end run below. vtest.avi has people walking almost all the time, so the
-gate saves little on it; a pond or a field at night is still most of the time (see the motion gate on quiet cameras, `npm run bench:gate`).
+gate saves little on it; a pond or a field at night is still most of the time (see the motion gate on quiet cameras, \`npm run bench:gate\`).
 
 **Cameras per core at ${DETECT_FPS} fps with the motion gate on:**
 
