@@ -675,6 +675,20 @@ const cases: Case[] = [
   { name: 'the on-site sign-in code', method: 'GET', url: () => `/api/party/meetings/${party.homeMeeting}/sign-in-code`, expect: by(200, 200, 403, 200, 403, 403) },
   { name: 'sign in remotely to a meeting in progress', method: 'POST', url: () => `/api/party/meetings/${party.running}/sign-in`, body: () => ({ method: 'remote' }), expect: by(403, 403, 200, 200, 403, 403) },
   { name: 'ask for leave', method: 'POST', url: () => `/api/party/meetings/${party.homeMeeting}/leave`, body: () => ({ reason: '矩阵测试' }), expect: by(403, 403, 200, 200, 403, 403) },
+  {
+    name: 'decide a member’s leave',
+    method: 'POST',
+    url: (_f, role) => `/api/party/meetings/${party.homeMeeting}/leave/${party.homeMemberFor[role]}/decision`,
+    body: () => ({ approve: true }),
+    expect: by(200, 200, 403, 200, 403, 403),
+  },
+  {
+    name: 'decide leave at a neighbouring branch’s meeting',
+    method: 'POST',
+    url: () => `/api/party/meetings/${party.neighbourMeeting}/leave/${party.neighbourMember}/decision`,
+    body: () => ({ approve: false }),
+    expect: by(200, 200, 403, 404, 403, 403),
+  },
   { name: 'record a meeting', method: 'PUT', url: (_f, role) => `/api/party/meetings/${party.runningFor[role]}/record`, body: () => ({ minutes: '矩阵记录' }), expect: by(200, 200, 403, 200, 403, 403) },
   { name: 'record a neighbouring branch’s meeting', method: 'PUT', url: () => `/api/party/meetings/${party.neighbourRunning}/record`, body: () => ({ minutes: '矩阵记录' }), expect: by(200, 200, 403, 404, 403, 403) },
   { name: 'meeting completion', method: 'GET', url: () => '/api/party/completion', expect: by(200, 200, 403, 200, 403, 403) },
@@ -1116,6 +1130,15 @@ beforeAll(async () => {
     neighbourRunning: await meeting(neighbourBranch, running),
     homeMaterial: (await p.study.createMaterial(secretary, { title: '矩阵资料', kind: 'article', body: '矩阵', minutes: 10, organisationIds: [homeBranch] }, noRequest)).id,
   };
+  // Open leave requests for the branch to decide: each role's own member at home, one at the neighbour's.
+  const askLeave = async (memberId: string, meetingId: string) => {
+    const m = await p.organisations.getMember(admin, memberId);
+    const branch = (await p.organisations.getOrganisation(admin, m.branch.id)).regionCode;
+    const scope = { regionCode: branch, path: `/130631/130631202/${branch}/` };
+    await p.meetings.requestLeave({ userId: m.userId, role: 'villager', name: m.name, phone: m.phone, scope }, meetingId, '矩阵测试');
+  };
+  for (const role of roles) await askLeave(party.homeMemberFor[role], party.homeMeeting);
+  await askLeave(party.neighbourMember, party.neighbourMeeting);
 });
 
 /** 用水预警: meters in 西阳邱村 (its first grid, and the village itself) and 东阳邱村; a fault alert per role in each. */

@@ -22,6 +22,7 @@ const screenshots = path.join(root, 'docs', 'screenshots');
 const SECRETARY = { phone: '13800000003', name: '西阳邱支部书记' };
 const AWAY = { phone: '13800000103', name: '张志强' }; // 流动党员, 北京市朝阳区
 const AT_HOME = { phone: '13800000102', name: '李秀兰' };
+const ON_LEAVE = { phone: '13800000104', name: '刘红梅' };
 const DESKTOP = { viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, isMobile: false, hasTouch: false };
 const GUIDE = {
   title: '党的二十届四中全会精神学习辅导',
@@ -37,7 +38,7 @@ interface Meeting {
   id: string;
   status: string;
   enteredLate: boolean;
-  attendance: { name: string; status: string; method: string | null }[];
+  attendance: { memberId: string; name: string; status: string; method: string | null; leaveDecision: string | null; leaveDecidedByName: string | null }[];
   photos: unknown[];
 }
 
@@ -67,7 +68,7 @@ beforeAll(async () => {
   t = await createTestApp();
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  for (const a of [SECRETARY, AWAY, AT_HOME]) tokens[a.phone] = await t.login(a.phone);
+  for (const a of [SECRETARY, AWAY, AT_HOME, ON_LEAVE]) tokens[a.phone] = await t.login(a.phone);
   browser = await launchBrowser();
 }, 180_000);
 
@@ -247,12 +248,21 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
   it('4. the secretary records the minutes; the month’s 主题党日 shows as done', { timeout: 120_000 }, async () => {
     const id = theMeeting();
     const page = secretaryPage();
+    // 刘红梅 cannot come and asks for leave from her phone; the secretary approves it (请假审批).
+    const asked = await t.request({ method: 'POST', url: `/api/party/meetings/${id}/leave`, token: tokens[ON_LEAVE.phone], payload: { reason: '在县医院陪护母亲' } });
+    expect(asked.statusCode, asked.body).toBe(200);
+    expect((asked.json() as Meeting & { mine: { leaveDecision: string } }).mine.leaveDecision).toBe('pending');
+    const onLeave = (await api<Meeting>('GET', `/api/party/meetings/${id}`, SECRETARY.phone)).attendance.find((a) => a.name === ON_LEAVE.name)!;
     await page.reload();
     const table = page.getByTestId('party-attendance-table');
     const away = table.locator('tr').filter({ hasText: AWAY.name });
     await away.getByText('已签到').waitFor();
     await away.getByText('远程').waitFor();
     await table.locator('tr').filter({ hasText: AT_HOME.name }).getByText('扫码').waitFor();
+    await page.getByTestId(`party-leave-${onLeave.memberId}`).filter({ hasText: '待审批' }).waitFor();
+    const approved = await calling(page, 'POST', `/api/party/meetings/${id}/leave/${onLeave.memberId}/decision`, () => page.getByTestId(`party-leave-approve-${onLeave.memberId}`).click());
+    expect(approved.status()).toBe(200);
+    await page.getByTestId(`party-leave-${onLeave.memberId}`).filter({ hasText: '已批准' }).waitFor();
 
     await page.getByTestId('party-record-minutes').fill(MINUTES);
     await page.getByTestId('party-record-resolutions').fill('下月继续开展河道清理，由第一党小组牵头。');
@@ -273,6 +283,7 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
     expect(meeting).toMatchObject({ status: 'held', enteredLate: false });
     expect(meeting.photos).toHaveLength(1);
     expect(meeting.attendance.find((a) => a.name === AWAY.name)).toMatchObject({ status: 'present', method: 'remote' });
+    expect(meeting.attendance.find((a) => a.name === ON_LEAVE.name)).toMatchObject({ status: 'leave', leaveDecision: 'approved', leaveDecidedByName: SECRETARY.name });
 
     // 完成情况: this month's 主题党日 is done for 西阳邱村党支部.
     await page.getByTestId('menu-party-completion').click();

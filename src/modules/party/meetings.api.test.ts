@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPerson, type Person } from '../../../test/support/people.js';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.js';
@@ -7,8 +8,8 @@ import { demoBranchId } from './party.demo.js';
 
 /**
  * Meetings on a clock the test moves (China time = UTC+8): planning, on-site QR sign-in and remote
- * sign-in inside the window (too early, on time, late, too late, twice), leave, the record and its
- * 补录 mark, back-filled planning, who sees what, and the reminder before a month ends.
+ * sign-in inside the window (too early, on time, late, too late, twice), leave and its approval, the
+ * record and its 补录 mark, back-filled planning, who sees what, and the reminder before a month ends.
  * The meetings are 东阳邱村党支部's, with members registered here.
  */
 const NEIGHBOUR = '130631202207'; // 东阳邱村
@@ -239,6 +240,137 @@ describe('the record', () => {
     expect(recorded).toMatchObject({ status: 'held', enteredLate: true });
     // Members were not told of a meeting long past.
     expect((await ok(people.a.token, 'GET', '/api/notifications')).items.filter((n: { title: string }) => n.title.includes('党课'))).toEqual([]);
+  });
+});
+
+describe('leave approval (请假审批)', () => {
+  /** A 支部委员会 on 18 November, 19:30–21:00, on site and online: everyone may sign in from afar. */
+  let committee: string;
+  const decide = (token: string, meetingId: string, memberId: string, payload: object) => api(token, 'POST', `/api/party/meetings/${meetingId}/leave/${memberId}/decision`, payload);
+  const row = (detail: { attendance: { memberId: string }[] }, memberId: string) => detail.attendance.find((a) => a.memberId === memberId);
+  const leaveNotices = async (token: string) => (await ok(token, 'GET', '/api/notifications')).items.filter((n: { kind: string }) => n.kind === 'party.leave');
+  const ratesOf = async (memberId: string) => (await ok(staff, 'GET', '/api/party/attendance?year=2026')).members.find((m: { memberId: string }) => m.memberId === memberId);
+
+  it('asking sets the request pending: shown as leave, not yet counted', async () => {
+    clock.set(china('2026-11-17T08:00:00'));
+    committee = (
+      await ok(secretary.token, 'POST', '/api/party/meetings', {
+        organisationId: BRANCH,
+        typeCode: 'branch_committee',
+        title: '11月第二次支部委员会',
+        startsAt: '2026-11-18T19:30:00+08:00',
+        endsAt: '2026-11-18T21:00:00+08:00',
+        mode: 'hybrid',
+        place: '东阳邱村委会',
+        onlineUrl: 'https://meeting.tencent.com/dm/example',
+      })
+    ).id;
+    const asked = await ok(people.c.token, 'POST', `/api/party/meetings/${committee}/leave`, { reason: '在县城住院' });
+    expect(asked.mine).toEqual({ status: 'leave', method: null, signedInAt: null, leaveReason: '在县城住院', leaveDecision: 'pending', leaveDecidedByName: null, leaveDecidedAt: null, leaveDecisionNote: null });
+    await ok(people.b.token, 'POST', `/api/party/meetings/${committee}/leave`, { reason: '天津加班' });
+    await ok(people.a.token, 'POST', `/api/party/meetings/${committee}/leave`, { reason: '家中有事' });
+    const detail = await ok(secretary.token, 'GET', `/api/party/meetings/${committee}`);
+    expect(row(detail, people.c.memberId)).toMatchObject({ status: 'leave', leaveReason: '在县城住院', leaveDecision: 'pending' });
+    expect(detail.onLeave).toBe(0);
+  });
+
+  it('only a secretary or staff of the branch decides; bad requests name the field', async () => {
+    expect(codeOf(await decide(people.a.token, committee, people.c.memberId, { approve: true }))).toEqual([403, 'FORBIDDEN']);
+    expect(codeOf(await decide(xiyangqiuSecretary, committee, people.c.memberId, { approve: true }))).toEqual([404, 'PARTY_MEETING_NOT_FOUND']);
+    const bad = await decide(secretary.token, committee, people.c.memberId, { approve: 'yes', note: '不'.repeat(201) });
+    expect(codeOf(bad)).toEqual([400, 'VALIDATION_FAILED']);
+    expect(bad.json().details.map((d: { field: string }) => d.field).sort()).toEqual(['body.approve', 'body.note']);
+    const badId = await decide(secretary.token, committee, 'not-a-member', { approve: true });
+    expect(badId.json().details[0].field).toBe('params.memberId');
+    expect(codeOf(await decide(secretary.token, committee, randomUUID(), { approve: true }))).toEqual([404, 'PARTY_MEMBER_NOT_FOUND']);
+  });
+
+  it('approved counts as leave; the member is told; the same answer again changes nothing', async () => {
+    clock.set(china('2026-11-17T09:00:00'));
+    const approved = await ok(secretary.token, 'POST', `/api/party/meetings/${committee}/leave/${people.c.memberId}/decision`, { approve: true, note: '安心养病' });
+    expect(row(approved, people.c.memberId)).toMatchObject({
+      status: 'leave',
+      leaveDecision: 'approved',
+      leaveDecidedByName: '东阳邱书记',
+      leaveDecidedAt: '2026-11-17T01:00:00.000Z',
+      leaveDecisionNote: '安心养病',
+    });
+    expect(approved.onLeave).toBe(1);
+    expect((await leaveNotices(people.c.token)).map((n: { title: string; body: string }) => [n.title, n.body])).toEqual([
+      ['您的请假申请已批准', '11月第二次支部委员会（11-18 19:30）的请假已批准。说明：安心养病'],
+    ]);
+    expect((await ok(people.c.token, 'GET', `/api/party/meetings/${committee}`)).mine).toMatchObject({ leaveDecision: 'approved', leaveDecidedByName: '东阳邱书记', leaveDecisionNote: '安心养病' });
+
+    clock.set(china('2026-11-17T09:05:00'));
+    const again = await ok(staff, 'POST', `/api/party/meetings/${committee}/leave/${people.c.memberId}/decision`, { approve: true });
+    expect(row(again, people.c.memberId)).toEqual(row(approved, people.c.memberId));
+    expect(await leaveNotices(people.c.token)).toHaveLength(1);
+    const audit = (await ok(staff, 'GET', `/api/audit-events?targetId=${committee}`)).items.filter((e: { action: string }) => e.action === 'party.leave_decide');
+    expect(audit).toHaveLength(1);
+  });
+
+  it('refused: expected again, no second request; may still sign in inside the window, else absent after it', async () => {
+    const refused = await ok(secretary.token, 'POST', `/api/party/meetings/${committee}/leave/${people.b.memberId}/decision`, { approve: false, note: '支委会须参加，可线上参会' });
+    expect(row(refused, people.b.memberId)).toMatchObject({ status: 'expected', leaveReason: '天津加班', leaveDecision: 'refused', leaveDecisionNote: '支委会须参加，可线上参会' });
+    await ok(secretary.token, 'POST', `/api/party/meetings/${committee}/leave/${people.a.memberId}/decision`, { approve: false });
+    expect((await leaveNotices(people.b.token))[0]).toMatchObject({ title: '您的请假申请未批准', body: '11月第二次支部委员会（11-18 19:30）的请假未获批准，请按时参加。说明：支委会须参加，可线上参会' });
+    expect(codeOf(await api(people.b.token, 'POST', `/api/party/meetings/${committee}/leave`, { reason: '还是去不了' }))).toEqual([409, 'PARTY_LEAVE_DECIDED']);
+
+    clock.set(china('2026-11-18T19:40:00'));
+    expect(await ok(people.b.token, 'POST', `/api/party/meetings/${committee}/sign-in`, { method: 'remote' })).toMatchObject({ status: 'present', method: 'remote' });
+    clock.set(china('2026-11-18T21:30:00'));
+    const detail = await ok(secretary.token, 'GET', `/api/party/meetings/${committee}`);
+    expect(row(detail, people.b.memberId)).toMatchObject({ status: 'present', leaveDecision: 'refused' });
+    expect(row(detail, people.a.memberId)).toMatchObject({ status: 'absent', leaveDecision: 'refused' });
+    expect(row(detail, people.c.memberId)).toMatchObject({ status: 'leave', leaveDecision: 'approved' });
+  });
+
+  it('after the record, an answer no longer changes; an open request may still be answered and the figures follow', async () => {
+    const held = await ok(secretary.token, 'PUT', `/api/party/meetings/${committee}/record`, { minutes: '研究冬季安全生产。' });
+    expect(held).toMatchObject({ status: 'held', attended: 1, onLeave: 1 });
+    expect(codeOf(await decide(secretary.token, committee, people.c.memberId, { approve: false }))).toEqual([409, 'PARTY_LEAVE_DECIDED']);
+    expect(codeOf(await decide(secretary.token, committee, people.a.memberId, { approve: true }))).toEqual([409, 'PARTY_LEAVE_DECIDED']);
+    expect(row(await ok(secretary.token, 'POST', `/api/party/meetings/${committee}/leave/${people.c.memberId}/decision`, { approve: true }), people.c.memberId)).toMatchObject({
+      leaveDecision: 'approved',
+    });
+
+    // 预备党员丙's request for the first 支部委员会 (12 November) is still open: it counts as absent until approved.
+    const first = (await ok(staff, 'GET', '/api/party/meetings?type=branch_committee&from=2026-11-12&to=2026-11-12')).items[0].id;
+    expect(await ratesOf(people.c.memberId)).toMatchObject({ expected: 4, attended: 0, leave: 1, absent: 3 });
+    await ok(secretary.token, 'POST', `/api/party/meetings/${first}/leave/${people.c.memberId}/decision`, { approve: true });
+    expect(await ratesOf(people.c.memberId)).toMatchObject({ expected: 4, attended: 0, leave: 2, absent: 2 });
+    expect(codeOf(await decide(secretary.token, first, people.a.memberId, { approve: true }))).toEqual([409, 'PARTY_LEAVE_NOT_REQUESTED']);
+  });
+
+  it('signing in withdraws an open request; the record’s corrections answer the others', async () => {
+    clock.set(china('2026-11-19T08:00:00'));
+    const lecture = (
+      await ok(secretary.token, 'POST', '/api/party/meetings', {
+        organisationId: BRANCH,
+        typeCode: 'theme_day',
+        title: '冬季防火专题学习',
+        startsAt: '2026-11-19T09:00:00+08:00',
+        endsAt: '2026-11-19T10:00:00+08:00',
+        mode: 'online',
+        onlineUrl: 'https://meeting.tencent.com/dm/example',
+      })
+    ).id;
+    for (const [key, reason] of [['a', '赶集'], ['b', '加班'], ['c', '看病']] as const) await ok(people[key].token, 'POST', `/api/party/meetings/${lecture}/leave`, { reason });
+    clock.set(china('2026-11-19T09:05:00'));
+    await ok(people.c.token, 'POST', `/api/party/meetings/${lecture}/sign-in`, { method: 'remote' });
+    const recorded = await ok(secretary.token, 'PUT', `/api/party/meetings/${lecture}/record`, {
+      minutes: '学习冬季防火知识。',
+      attendance: [
+        { memberId: people.a.memberId, status: 'leave' },
+        { memberId: people.b.memberId, status: 'absent' },
+      ],
+    });
+    expect(row(recorded, people.a.memberId)).toMatchObject({ status: 'leave', leaveDecision: 'approved', leaveDecidedByName: '东阳邱书记' });
+    expect(row(recorded, people.b.memberId)).toMatchObject({ status: 'absent', leaveDecision: 'refused' });
+    expect(row(recorded, people.c.memberId)).toMatchObject({ status: 'present', leaveReason: '看病', leaveDecision: null });
+    expect((await leaveNotices(people.a.token))[0]).toMatchObject({ title: '您的请假申请已批准', body: '冬季防火专题学习（11-19 09:00）的请假已批准。' });
+    // 预备党员丙 heard only of the two approvals before: a withdrawn request has no answer.
+    expect(await leaveNotices(people.c.token)).toHaveLength(2);
   });
 });
 

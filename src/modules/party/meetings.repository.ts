@@ -1,8 +1,9 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import type {
   PartyAttendanceStatus,
   PartyAttendanceTable,
+  PartyLeaveDecision,
   PartyMeetingsTable,
   PartyMeetingStatus,
   PartyMeetingTypesTable,
@@ -42,7 +43,20 @@ export interface HeldMeetingRow {
   entered_late: boolean;
 }
 
+/** The branch's answer to a leave request (null: no request, or one withdrawn by attending). */
+export interface LeaveChange {
+  decision: PartyLeaveDecision | null;
+  by: { id: string; name: string };
+  at: Date;
+  note?: string | null;
+}
+
 const under = (prefix: PathPrefix) => `${prefix}%`;
+
+const leaveFields = (change: LeaveChange) =>
+  change.decision === null
+    ? { leave_decision: null, leave_decided_by: null, leave_decided_by_name: null, leave_decided_at: null, leave_decision_note: null }
+    : { leave_decision: change.decision, leave_decided_by: change.by.id, leave_decided_by_name: change.by.name, leave_decided_at: change.at, leave_decision_note: change.note ?? null };
 
 /** Meeting types, meetings, attendance. The only SQL of those tables. */
 export class MeetingsRepository {
@@ -95,6 +109,7 @@ export class MeetingsRepository {
           .selectFrom('party_attendance as a')
           .whereRef('a.meeting_id', '=', 'm.id')
           .where('a.status', '=', 'leave')
+          .where('a.leave_decision', '=', 'approved')
           .select((s) => s.fn.countAll<number>().as('n'))
           .as('on_leave'),
       ]);
@@ -229,10 +244,11 @@ export class MeetingsRepository {
     await tx.deleteFrom('party_attendance').where('meeting_id', '=', meetingId).where('member_id', 'in', memberIds).where('status', '=', 'expected').execute();
   }
 
+  /** Signing in withdraws an open leave request: the member came. */
   async signIn(tx: Db, meetingId: string, memberId: string, change: { status: 'present' | 'late'; method: PartySignInMethod; at: Date }): Promise<void> {
     await tx
       .updateTable('party_attendance')
-      .set({ status: change.status, method: change.method, signed_in_at: change.at })
+      .set({ status: change.status, method: change.method, signed_in_at: change.at, leave_decision: sql<PartyLeaveDecision | null>`nullif(leave_decision, 'pending')` })
       .where('meeting_id', '=', meetingId)
       .where('member_id', '=', memberId)
       .execute();
@@ -241,18 +257,27 @@ export class MeetingsRepository {
   async requestLeave(tx: Db, meetingId: string, memberId: string, reason: string, at: Date): Promise<void> {
     await tx
       .updateTable('party_attendance')
-      .set({ status: 'leave', leave_reason: reason, leave_requested_at: at })
+      .set({ status: 'leave', leave_reason: reason, leave_requested_at: at, leave_decision: 'pending' })
       .where('meeting_id', '=', meetingId)
       .where('member_id', '=', memberId)
       .execute();
   }
 
-  /** A recorder's correction: sign-ins stay as signed; others are marked by hand. */
-  async mark(tx: Db, meetingId: string, memberId: string, status: Exclude<PartyAttendanceStatus, 'expected'>, by: string, at: Date, late: boolean): Promise<void> {
+  async decideLeave(tx: Db, meetingId: string, memberId: string, status: PartyAttendanceStatus, change: LeaveChange): Promise<void> {
+    await tx
+      .updateTable('party_attendance')
+      .set({ status, ...leaveFields(change) })
+      .where('meeting_id', '=', meetingId)
+      .where('member_id', '=', memberId)
+      .execute();
+  }
+
+  /** A recorder's correction: sign-ins stay as signed; others are marked by hand (with the leave answer it gives). */
+  async mark(tx: Db, meetingId: string, memberId: string, status: Exclude<PartyAttendanceStatus, 'expected'>, by: string, at: Date, late: boolean, leave?: LeaveChange): Promise<void> {
     const method = status === 'present' || status === 'late' ? ('recorded' as const) : null;
     await tx
       .updateTable('party_attendance')
-      .set({ status, method, recorded_by: by, recorded_at: at, entered_late: late })
+      .set({ status, method, recorded_by: by, recorded_at: at, entered_late: late, ...(leave && leaveFields(leave)) })
       .where('meeting_id', '=', meetingId)
       .where('member_id', '=', memberId)
       .execute();
@@ -269,11 +294,13 @@ export class MeetingsRepository {
     from: Date,
     to: Date,
     db: Db = this.db,
-  ): Promise<{ meeting_id: string; organisation_id: string; branch_id: string | null; member_id: string; member_name: string; status: PartyAttendanceStatus }[]> {
+  ): Promise<
+    { meeting_id: string; organisation_id: string; branch_id: string | null; member_id: string; member_name: string; status: PartyAttendanceStatus; leave_decision: PartyLeaveDecision | null }[]
+  > {
     return db
       .selectFrom('party_attendance as a')
       .innerJoin('party_meetings as m', 'm.id', 'a.meeting_id')
-      .select(['a.meeting_id', 'm.organisation_id', 'm.branch_id', 'a.member_id', 'a.member_name', 'a.status'])
+      .select(['a.meeting_id', 'm.organisation_id', 'm.branch_id', 'a.member_id', 'a.member_name', 'a.status', 'a.leave_decision'])
       .where('m.region_path', 'like', under(prefix))
       .where('m.status', '=', 'held')
       .where('m.starts_at', '>=', from)

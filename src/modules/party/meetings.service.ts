@@ -3,7 +3,7 @@ import QRCode from 'qrcode';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Selectable } from 'kysely';
-import type { PartyAttendanceStatus, PartyAttendanceTable, PartyOrgKind } from '../../platform/db/schema.js';
+import type { PartyAttendanceStatus, PartyAttendanceTable, PartyLeaveDecision, PartyOrgKind } from '../../platform/db/schema.js';
 import { AppError, type FieldProblem, fieldError } from '../../platform/http/errors.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Actor, RequestMeta } from '../../platform/request-context.js';
@@ -25,6 +25,7 @@ import type {
   CompletionView,
   CreateMeetingBody,
   CreateMeetingTypeBody,
+  LeaveDecisionBody,
   ListMeetingsQuery,
   MeetingDetail,
   MeetingSummary,
@@ -59,6 +60,16 @@ const shanghaiTime = (d: Date) => localDateTime(d).slice(5, 16);
 /** What an attendee's row reads as: still expected after sign-in closed means absent. */
 function displayStatus(status: PartyAttendanceStatus, meeting: Pick<MeetingRow, 'signin_closes_at'>, now: Date): PartyAttendanceStatus {
   return status === 'expected' && now > meeting.signin_closes_at ? 'absent' : status;
+}
+
+/**
+ * The leave answer a recorder's correction gives: marking leave approves (or excuses one who never
+ * asked), marking absent refuses an open request, marking present withdraws it (the member came).
+ */
+function leaveAfterMark(current: PartyLeaveDecision | null, status: Exclude<PartyAttendanceStatus, 'expected'>): Exclude<PartyLeaveDecision, 'pending'> | null {
+  if (status === 'leave') return 'approved';
+  if (current !== 'pending') return current;
+  return status === 'absent' ? 'refused' : null;
 }
 
 interface ReminderPayload {
@@ -348,9 +359,61 @@ export class MeetingsService {
     await this.deps.db.transaction().execute(async (tx) => {
       const row = (await this.deps.repository.attendee(tx, id, member.id))!;
       if (row.status === 'present' || row.status === 'late') throw new AppError('PARTY_LEAVE_CLOSED', { detail: { zh: '您已签到', en: 'you have signed in' } });
+      // An open request takes a new reason; the branch's answer stands (only the branch changes it).
+      if (row.leave_decision === 'approved' || row.leave_decision === 'refused') throw new AppError('PARTY_LEAVE_DECIDED');
       await this.deps.repository.requestLeave(tx, id, member.id, reason, now);
     });
     return this.get(actor, id);
+  }
+
+  /**
+   * 请假审批: the branch approves a member's leave (excused) or refuses it (expected again: they may
+   * still sign in while the window is open). The same answer again changes nothing; a different one
+   * is accepted until the meeting's record is entered. A decision never undoes a sign-in.
+   */
+  async decideLeave(actor: Actor, id: string, memberId: string, body: LeaveDecisionBody, meta: RequestMeta): Promise<MeetingDetail> {
+    const meeting = await this.meetingInScope(actor, id);
+    if (meeting.status === 'cancelled') throw new AppError('PARTY_MEETING_CANCELLED');
+    const decision = body.approve ? 'approved' : 'refused';
+    const note = body.note || null;
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      await this.deps.repository.lock(tx, id);
+      const row = await this.deps.repository.attendee(tx, id, memberId);
+      if (!row) throw new AppError('PARTY_MEMBER_NOT_FOUND', { detail: { zh: '不在本次会议的参会名单中', en: 'not expected at this meeting' } });
+      if (row.leave_decision === null) throw new AppError('PARTY_LEAVE_NOT_REQUESTED');
+      if (row.leave_decision === decision) return;
+      const recorded = (await this.deps.repository.byId(id, tx))!.recorded_at;
+      if (row.leave_decision !== 'pending' && recorded) throw new AppError('PARTY_LEAVE_DECIDED', { detail: { zh: '会议记录已录入', en: 'the meeting has been recorded' } });
+      const attended = row.status === 'present' || row.status === 'late';
+      const status = attended ? row.status : body.approve ? 'leave' : 'expected';
+      await this.deps.repository.decideLeave(tx, id, memberId, status, { decision, by: { id: actor.userId, name: actor.name }, at: now, note });
+      await this.tellLeaveAnswers(tx, meeting, [{ memberId, decision, note }]);
+      await this.deps.audit.record(tx, actor, meta, {
+        action: 'party.leave_decide',
+        targetType: 'party_meeting',
+        targetId: id,
+        regionPath: meeting.region_path,
+        details: { memberId, name: row.member_name, decision, before: row.leave_decision, note },
+      });
+    });
+    return this.get(actor, id);
+  }
+
+  /** Tells members the branch's answer to their leave requests. */
+  private async tellLeaveAnswers(tx: Db, meeting: MeetingRow, answers: { memberId: string; decision: 'approved' | 'refused'; note: string | null }[]): Promise<void> {
+    const members = await this.orgs.membersByIds(answers.map((a) => a.memberId), tx);
+    const when = `${meeting.title}（${shanghaiTime(meeting.starts_at)}）`;
+    await this.deps.notifications.notify(
+      tx,
+      answers.map((a) => ({
+        userId: members.find((m) => m.id === a.memberId)!.user_id,
+        kind: 'party.leave',
+        title: a.decision === 'approved' ? '您的请假申请已批准' : '您的请假申请未批准',
+        body: `${when}${a.decision === 'approved' ? '的请假已批准。' : '的请假未获批准，请按时参加。'}${a.note ? `说明：${a.note}` : ''}`,
+        caseId: null,
+      })),
+    );
   }
 
   /** The caller as a member expected at a meeting that is not cancelled. */
@@ -412,12 +475,17 @@ export class MeetingsService {
         late_reason: meeting.entered_late || late ? (lateReason ?? meeting.late_reason) : null,
         updated_at: now,
       });
+      const answered: { memberId: string; decision: 'approved' | 'refused'; note: null }[] = [];
       for (const a of body.attendance ?? []) {
         const row = attendance.find((r) => r.member_id === a.memberId)!;
         // A member's own sign-in stands unless the recorder says otherwise.
         if (row.status === a.status && row.method !== null) continue;
-        await this.deps.repository.mark(tx, id, a.memberId, a.status, actor.userId, now, late);
+        const decision = leaveAfterMark(row.leave_decision, a.status);
+        const leave = decision === row.leave_decision ? undefined : { decision, by: { id: actor.userId, name: actor.name }, at: now };
+        await this.deps.repository.mark(tx, id, a.memberId, a.status, actor.userId, now, late, leave);
+        if (row.leave_decision === 'pending' && decision !== null) answered.push({ memberId: a.memberId, decision, note: null });
       }
+      if (answered.length > 0) await this.tellLeaveAnswers(tx, meeting, answered);
       if (now > meeting.signin_closes_at) await this.deps.repository.closeAttendance(tx, id);
       if (body.photoIds?.length) await this.deps.photos.attachToMeeting(tx, { photoIds: body.photoIds, ownerId: actor.userId, meetingId: id, field: 'body.photoIds' });
       await this.deps.audit.record(tx, actor, meta, {
@@ -468,7 +536,7 @@ export class MeetingsService {
 
   private toSummary(
     row: MeetingRow,
-    mine: Pick<Selectable<PartyAttendanceTable>, 'status' | 'method' | 'signed_in_at' | 'leave_reason'> | null,
+    mine: Selectable<PartyAttendanceTable> | null,
     member: MemberRow | null,
     now: Date,
   ): MeetingSummary {
@@ -495,7 +563,7 @@ export class MeetingsService {
       createdByName: row.created_by_name,
       createdAt: row.created_at.toISOString(),
       mine: mine
-        ? { status: displayStatus(mine.status, row, now), method: mine.method, signedInAt: iso(mine.signed_in_at), leaveReason: mine.leave_reason }
+        ? { status: displayStatus(mine.status, row, now), method: mine.method, signedInAt: iso(mine.signed_in_at), leaveReason: mine.leave_reason, ...leaveDecisionView(mine) }
         : null,
       canSignInRemotely: member !== null && canSignInRemotely(row, member),
     };
@@ -519,6 +587,7 @@ export class MeetingsService {
             method: a.method,
             signedInAt: iso(a.signed_in_at),
             leaveReason: a.leave_reason,
+            ...leaveDecisionView(a),
             enteredLate: a.entered_late,
             isMobile: a.is_mobile,
           }))
@@ -591,7 +660,9 @@ export class MeetingsService {
         if (a.method === 'recorded') await this.deps.repository.mark(tx, input.id, a.member.id, a.status, input.by.id, input.record?.recordedAt ?? at, false);
         else await this.deps.repository.signIn(tx, input.id, a.member.id, { status: a.status, method: a.method ?? 'qr', at });
       } else if (a.status === 'leave') {
-        await this.deps.repository.requestLeave(tx, input.id, a.member.id, a.leaveReason ?? '外出务工', new Date(input.startsAt.getTime() - 86_400_000));
+        const asked = new Date(input.startsAt.getTime() - 86_400_000);
+        await this.deps.repository.requestLeave(tx, input.id, a.member.id, a.leaveReason ?? '外出务工', asked);
+        await this.deps.repository.decideLeave(tx, input.id, a.member.id, 'leave', { decision: 'approved', by: input.by, at: new Date(asked.getTime() + 2 * 3_600_000) });
       }
     }
     if (input.record) await this.deps.repository.closeAttendance(tx, input.id);
@@ -691,7 +762,8 @@ export class MeetingsService {
     const rateOf = (attended: number, expected: number) => (expected ? attended / expected : null);
     const tally = (subset: typeof rows) => {
       const attended = subset.filter((r) => r.status === 'present' || r.status === 'late').length;
-      const leave = subset.filter((r) => r.status === 'leave').length;
+      // Only approved leave excuses; an open request counts as absent until answered (figures are computed on each read).
+      const leave = subset.filter((r) => r.status === 'leave' && r.leave_decision === 'approved').length;
       return { expected: subset.length, attended, leave, absent: subset.length - attended - leave, rate: rateOf(attended, subset.length) };
     };
     const byOrganisation = groupBy(rows, (r) => r.branch_id ?? r.organisation_id);
@@ -772,6 +844,10 @@ export class MeetingsService {
     });
     await this.deps.notifications.notify(tx, notices);
   }
+}
+
+function leaveDecisionView(row: Selectable<PartyAttendanceTable>) {
+  return { leaveDecision: row.leave_decision, leaveDecidedByName: row.leave_decided_by_name, leaveDecidedAt: iso(row.leave_decided_at), leaveDecisionNote: row.leave_decision_note };
 }
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {

@@ -19,6 +19,8 @@ import {
   duesView,
   idParams,
   leaveBody,
+  leaveDecisionBody,
+  leaveDecisionParams,
   listMaterialsQuery,
   listMeetingsQuery,
   listMembersQuery,
@@ -226,6 +228,19 @@ export function partyRoutes(app: App, party: PartyServices): void {
     '/api/party/meetings/:id/leave',
     { schema: { tags, summary: '请假 · Ask for leave from a meeting I am expected at', params: idParams, body: leaveBody, response: { 200: meetingDetail } } },
     async (request) => meetings.requestLeave(actorOf(request), request.params.id, request.body.reason),
+  );
+  app.post(
+    '/api/party/meetings/:id/leave/:memberId/decision',
+    {
+      schema: {
+        tags,
+        summary: '请假审批 · Approve a member’s leave (excused) or refuse it (expected again); the same answer twice changes nothing, another is refused once the record is in (audited)',
+        params: leaveDecisionParams,
+        body: leaveDecisionBody,
+        response: { 200: meetingDetail },
+      },
+    },
+    async (request) => meetings.decideLeave(actorOf(request), request.params.id, request.params.memberId, request.body, metaOf(request)),
   );
   app.put(
     '/api/party/meetings/:id/record',

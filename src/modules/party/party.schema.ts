@@ -24,6 +24,7 @@ export const meetingModes = ['onsite', 'online', 'hybrid'] as const;
 export const meetingStatuses = ['planned', 'held', 'cancelled'] as const;
 export const attendanceStatuses = ['expected', 'present', 'late', 'leave', 'absent'] as const;
 export const signInMethods = ['qr', 'remote', 'recorded'] as const;
+export const leaveDecisions = ['pending', 'approved', 'refused'] as const;
 export const studyKinds = ['article', 'link', 'file', 'video'] as const;
 export const completionStatuses = ['done', 'due', 'missed', 'not_applicable'] as const;
 
@@ -277,6 +278,12 @@ export const signInBody = z.discriminatedUnion('method', [
 
 export const leaveBody = z.strictObject({ reason: text(200) });
 
+export const leaveDecisionParams = z.strictObject({ id: z.uuid(), memberId: z.uuid() });
+export const leaveDecisionBody = z.strictObject({
+  approve: z.boolean().describe('true: 批准 (excused); false: 不批准 (expected again)'),
+  note: optionalText(200).optional().describe('told to the member, e.g. why not'),
+});
+
 export const listMeetingsQuery = z.strictObject({
   organisationId: z.uuid().optional().describe('a branch includes its groups’ meetings'),
   type: z.string().max(40).optional(),
@@ -286,11 +293,20 @@ export const listMeetingsQuery = z.strictObject({
   ...pageQuery,
 });
 
+/** 请假审批: the branch's answer to a member's leave request. */
+const leaveDecisionFields = {
+  leaveDecision: z.enum(leaveDecisions).nullable().describe('null without a request; only approved leave counts as leave'),
+  leaveDecidedByName: z.string().nullable(),
+  leaveDecidedAt: z.string().nullable(),
+  leaveDecisionNote: z.string().nullable(),
+};
+
 const myAttendance = z.object({
   status: z.enum(attendanceStatuses),
   method: z.enum(signInMethods).nullable(),
   signedInAt: z.string().nullable(),
   leaveReason: z.string().nullable(),
+  ...leaveDecisionFields,
 });
 
 export const meetingSummary = z.object({
@@ -311,7 +327,7 @@ export const meetingSummary = z.object({
   lateReason: z.string().nullable(),
   expected: count,
   attended: count.describe('signed in or marked present (on time or late)'),
-  onLeave: count,
+  onLeave: count.describe('on approved leave'),
   recordedAt: z.string().nullable(),
   createdByName: z.string(),
   createdAt: z.string(),
@@ -326,6 +342,7 @@ export const attendanceView = z.object({
   method: z.enum(signInMethods).nullable(),
   signedInAt: z.string().nullable(),
   leaveReason: z.string().nullable(),
+  ...leaveDecisionFields,
   enteredLate: z.boolean(),
   isMobile: z.boolean(),
 });
@@ -612,6 +629,7 @@ export type CreateMeetingBody = z.infer<typeof createMeetingBody>;
 export type UpdateMeetingBody = z.infer<typeof updateMeetingBody>;
 export type RecordBody = z.infer<typeof recordBody>;
 export type SignInBody = z.infer<typeof signInBody>;
+export type LeaveDecisionBody = z.infer<typeof leaveDecisionBody>;
 export type ListMeetingsQuery = z.infer<typeof listMeetingsQuery>;
 export type MeetingSummary = z.infer<typeof meetingSummary>;
 export type MeetingDetail = z.infer<typeof meetingDetail>;

@@ -836,6 +836,7 @@ export type PartyMeetingMode = 'onsite' | 'online' | 'hybrid';
 export type PartyMeetingStatus = 'planned' | 'held' | 'cancelled';
 export type PartyAttendanceStatus = 'expected' | 'present' | 'late' | 'leave' | 'absent';
 export type PartySignInMethod = 'qr' | 'remote' | 'recorded';
+export type PartyLeaveDecision = 'pending' | 'approved' | 'refused';
 export type PartyStudyKind = 'article' | 'link' | 'file' | 'video';
 
 export interface PartyOrganisationsTable {
@@ -956,6 +957,12 @@ export interface PartyAttendanceTable {
   signed_in_at: Date | null;
   leave_reason: string | null;
   leave_requested_at: Date | null;
+  /** 请假审批: asked (pending), then approved or refused by the branch; null without a request. */
+  leave_decision: PartyLeaveDecision | null;
+  leave_decided_by: string | null;
+  leave_decided_by_name: string | null;
+  leave_decided_at: Date | null;
+  leave_decision_note: string | null;
   recorded_by: string | null;
   recorded_at: Date | null;
   entered_late: Generated<boolean>;

@@ -119,6 +119,8 @@ export const errorCatalogue = {
   PARTY_SIGNIN_CODE_EXPIRED: { status: 403, zh: '签到码已过期，请扫描会场上最新的二维码', en: 'The sign-in code has expired; scan the current code at the meeting' },
   PARTY_NOT_EXPECTED: { status: 403, zh: '您不在本次会议的参会名单中', en: 'You are not on this meeting’s list of attendees' },
   PARTY_LEAVE_CLOSED: { status: 409, zh: '会议已结束，不能再请假', en: 'The meeting is over; leave can no longer be requested' },
+  PARTY_LEAVE_NOT_REQUESTED: { status: 409, zh: '该党员没有请假申请', en: 'This member has not asked for leave' },
+  PARTY_LEAVE_DECIDED: { status: 409, zh: '请假申请已审批，不能再更改', en: 'The leave request has been decided; it can no longer change' },
   PARTY_MATERIAL_NOT_FOUND: { status: 404, zh: '学习资料不存在', en: 'Study material not found' },
   PARTY_DUES_ALREADY_PAID: { status: 409, zh: '该月党费已登记', en: 'Dues for this month are already recorded' },
   // 乡村信息、办证办事、养老 (village-services)

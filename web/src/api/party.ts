@@ -8,6 +8,7 @@ import type {
   createMemberBody,
   createOrganisationBody,
   duesView,
+  leaveDecisionBody,
   listMeetingsQuery,
   listMembersQuery,
   materialPage,
@@ -69,6 +70,8 @@ export type MeetingMode = Meeting['mode'];
 export type MeetingStatus = Meeting['status'];
 export type Attendance = MeetingDetail['attendance'][number];
 export type AttendanceStatus = Attendance['status'];
+export type LeaveDecision = NonNullable<Attendance['leaveDecision']>;
+export type LeaveDecisionBody = z.input<typeof leaveDecisionBody>;
 export type CreateMeetingBody = z.input<typeof createMeetingBody>;
 export type UpdateMeetingBody = z.input<typeof updateMeetingBody>;
 export type RecordBody = z.input<typeof recordBody>;
@@ -133,6 +136,9 @@ export const partyApi = {
   signIn: (meetingId: string, code?: { exp: string; sig: string }) =>
     http.post<SignInResult>(`/api/party/meetings/${id(meetingId)}/sign-in`, code ? { method: 'qr', ...code } : { method: 'remote' }),
   leave: (meetingId: string, reason: string) => http.post<MeetingDetail>(`/api/party/meetings/${id(meetingId)}/leave`, { reason }),
+  /** 请假审批 by the branch: the same answer twice changes nothing. */
+  decideLeave: (meetingId: string, memberId: string, body: LeaveDecisionBody) =>
+    http.post<MeetingDetail>(`/api/party/meetings/${id(meetingId)}/leave/${id(memberId)}/decision`, body),
   record: (meetingId: string, body: RecordBody) => http.put<MeetingDetail>(`/api/party/meetings/${id(meetingId)}/record`, body),
 
   // completion (完成情况)

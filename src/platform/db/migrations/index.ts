@@ -15,6 +15,7 @@ import * as createParty from './20261127180000-create-party.js';
 import * as createVillageServices from './20261127190000-create-village-services.js';
 import * as studyMaterialFiles from './20261127200000-study-material-files.js';
 import * as caseSourceWater from './20261127210000-case-source-water.js';
+import * as partyLeaveApproval from './20261127220000-party-leave-approval.js';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so they load the same
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '20261127190000-create-village-services': createVillageServices,
   '20261127200000-study-material-files': studyMaterialFiles,
   '20261127210000-case-source-water': caseSourceWater,
+  '20261127220000-party-leave-approval': partyLeaveApproval,
 };
