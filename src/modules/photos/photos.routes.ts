@@ -1,8 +1,8 @@
 import multipart from '@fastify/multipart';
-import type { FastifyReply } from 'fastify';
 import { actorOf } from '../../platform/http/auth.js';
 import type { App } from '../../platform/http/app.js';
 import { multipartFiles } from '../../platform/http/multipart-files.js';
+import { sendBlob } from '../../platform/http/send-blob.js';
 import { photoParams, signedQuery, uploadResult } from './photos.schema.js';
 import { type PhotosService, tooManyPhotos } from './photos.service.js';
 
@@ -47,7 +47,7 @@ export function photosRoutes(app: App, photos: PhotosService): void {
           querystring: signedQuery,
         },
       },
-      async (request, reply) => send(reply, await photos.read(request.params.id, 'full', request.query.exp, request.query.sig)),
+      async (request, reply) => sendBlob(reply, await photos.read(request.params.id, 'full', request.query.exp, request.query.sig)),
     );
 
     scope.get(
@@ -61,15 +61,7 @@ export function photosRoutes(app: App, photos: PhotosService): void {
           querystring: signedQuery,
         },
       },
-      async (request, reply) => send(reply, await photos.read(request.params.id, 'thumb', request.query.exp, request.query.sig)),
+      async (request, reply) => sendBlob(reply, await photos.read(request.params.id, 'thumb', request.query.exp, request.query.sig)),
     );
   });
-}
-
-function send(reply: FastifyReply, photo: { body: Buffer; contentType: string; maxAgeSeconds: number }) {
-  return reply
-    .header('cache-control', `private, max-age=${photo.maxAgeSeconds}, immutable`)
-    .header('x-content-type-options', 'nosniff')
-    .type(photo.contentType)
-    .send(photo.body);
 }

@@ -1,7 +1,7 @@
-import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { actorOf, metaOf } from '../../platform/http/auth.js';
 import type { App } from '../../platform/http/app.js';
+import { sendBlob } from '../../platform/http/send-blob.js';
 import type { ExternalDetections } from './external-detections.js';
 import {
   alarmPage,
@@ -31,14 +31,6 @@ import type { SafeVillageService } from './safe-village.service.js';
 
 const tags = ['safe village 平安乡村'];
 const signedQuery = z.strictObject({ exp: z.string().max(20).optional(), sig: z.string().max(100).optional() });
-
-function sendJpeg(reply: FastifyReply, image: { body: Buffer; maxAgeSeconds: number }) {
-  return reply
-    .header('cache-control', image.maxAgeSeconds > 0 ? `private, max-age=${image.maxAgeSeconds}, immutable` : 'no-store')
-    .header('x-content-type-options', 'nosniff')
-    .type('image/jpeg')
-    .send(image.body);
-}
 
 export function safeVillageRoutes(app: App, service: SafeVillageService, external: ExternalDetections): void {
   // ---- cameras
@@ -73,7 +65,7 @@ export function safeVillageRoutes(app: App, service: SafeVillageService, externa
   app.get(
     '/api/cameras/:id/snapshot',
     { schema: { tags, summary: '当前画面 · The latest picture (JPEG), by its signed URL', security: [], params: cameraParams, querystring: signedQuery } },
-    async (request, reply) => sendJpeg(reply, await service.snapshot(request.params.id, request.query.exp, request.query.sig)),
+    async (request, reply) => sendBlob(reply, { ...(await service.snapshot(request.params.id, request.query.exp, request.query.sig)), contentType: 'image/jpeg' }),
   );
 
   // ---- zones
@@ -120,7 +112,7 @@ export function safeVillageRoutes(app: App, service: SafeVillageService, externa
   app.get(
     '/api/alarms/:id/snapshot',
     { schema: { tags, summary: '告警抓拍 · The frame with box and zone (JPEG), by its signed URL', security: [], params: alarmParams, querystring: signedQuery } },
-    async (request, reply) => sendJpeg(reply, await service.alarmSnapshot(request.params.id, request.query.exp, request.query.sig)),
+    async (request, reply) => sendBlob(reply, { ...(await service.alarmSnapshot(request.params.id, request.query.exp, request.query.sig)), contentType: 'image/jpeg' }),
   );
   app.post(
     '/api/alarms/:id/acknowledge',

@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import { actorOf, metaOf } from '../../platform/http/auth.js';
 import type { App } from '../../platform/http/app.js';
 import { multipartFiles } from '../../platform/http/multipart-files.js';
+import { sendBlob } from '../../platform/http/send-blob.js';
 import {
   createElderlyBody,
   createMealRequestBody,
@@ -204,13 +205,8 @@ function noticeRoutes(app: App, s: VillageServices): void {
       async (request, reply) => {
         const file = await s.files.read(request.params.id, variant, request.query.exp, request.query.sig);
         const disposition = `${file.inline ? 'inline' : 'attachment'}; filename="file"; filename*=UTF-8''${encodeURIComponent(file.filename)}`;
-        return reply
-          .header('cache-control', `private, max-age=${file.maxAgeSeconds}, immutable`)
-          .header('x-content-type-options', 'nosniff')
-          .header('content-disposition', disposition)
-          .header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
-          .type(file.contentType)
-          .send(file.body);
+        reply.header('content-disposition', disposition).header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'");
+        return sendBlob(reply, file);
       },
     );
   }
