@@ -37,3 +37,11 @@ export function relativeTo(iso: string | null | undefined, now = Date.now()): { 
   const text = overdue ? (en ? `${amount} overdue` : `已超时 ${amount}`) : en ? `due in ${amount}` : `剩余 ${amount}`;
   return { text, overdue };
 }
+
+/** A `YYYY-MM-DD` pair of China days as the API's ISO instants: from the first day's start to the day after the last (exclusive). */
+export function chinaDayRange(range: [string, string] | null | undefined): { from?: string; to?: string } {
+  if (!range) return {};
+  const to = new Date(`${range[1]}T00:00:00+08:00`);
+  to.setUTCDate(to.getUTCDate() + 1);
+  return { from: new Date(`${range[0]}T00:00:00+08:00`).toISOString(), to: to.toISOString() };
+}

@@ -84,11 +84,5 @@ export const schedulesText = (schedules: ZoneSchedule[]) => (schedules.length ==
 /** 0.123 → "12%" (null → "—"). */
 export const percentText = (share: number | null | undefined, digits = 0) => (share === null || share === undefined ? '—' : `${(share * 100).toFixed(digits)}%`);
 
-/** A YYYY-MM-DD range in China time as the API's ISO instants (the end day included). */
-export function chinaDayRange(range: [string, string] | null | undefined): { from?: string; to?: string } {
-  if (!range) return {};
-  return { from: `${range[0]}T00:00:00+08:00`, to: `${range[1]}T23:59:59.999+08:00` };
-}
-
 /** One line for an alarm: "鱼塘 · 防溺水 · 西阳邱村". */
 export const alarmTitle = (a: Pick<Alarm, 'zoneName' | 'kind' | 'cameraName'>) => `${a.zoneName} · ${zoneKindLabel(a.kind)} · ${a.cameraName}`;

@@ -58,10 +58,3 @@ export function evidenceText(alert: Pick<WaterAlert, 'type' | 'evidence'>): stri
   }
 }
 
-/** The China day range [from, to) of a `YYYY-MM-DD` pair, as ISO instants for the API. */
-export function chinaDays(range: [string, string] | null): { from?: string; to?: string } {
-  if (!range) return {};
-  const to = new Date(`${range[1]}T00:00:00+08:00`);
-  to.setUTCDate(to.getUTCDate() + 1);
-  return { from: new Date(`${range[0]}T00:00:00+08:00`).toISOString(), to: to.toISOString() };
-}
