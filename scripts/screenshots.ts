@@ -123,9 +123,11 @@ async function seedCases(page: Page) {
 
 async function signIn(context: BrowserContext, app: 'h5' | 'console', phone: string) {
   const token = await login(phone);
-  await context.addInitScript((t) => {
-    if (location.protocol.startsWith('http')) localStorage.setItem('shuxiang.token', t);
-  }, token);
+  // As a login in the page would: the HttpOnly session cookie and the apps' mark that this browser signed in.
+  await context.addCookies([{ name: 'shuxiang_session', value: token, url: base, httpOnly: true, sameSite: 'Strict' }]);
+  await context.addInitScript(() => {
+    if (location.protocol.startsWith('http')) localStorage.setItem('shuxiang.signedIn', '1');
+  });
   return token;
 }
 

@@ -12,6 +12,7 @@ import { BroadcastService } from './modules/broadcast/broadcast.service.js';
 import { audioRoutes } from './modules/audio/audio.routes.js';
 import { AudioService, defaultAudioSettings } from './modules/audio/audio.service.js';
 import { AuditRepository } from './modules/audit/audit.repository.js';
+import { auditDenialsPlugin } from './modules/audit/audit-denials.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { DevicesRepository } from './modules/devices/devices.repository.js';
@@ -128,7 +129,7 @@ export function createServices(
   secret: Buffer = randomBytes(32),
   logger: Logger = pino({ level: 'silent' }),
 ): Services {
-  const audit = new AuditService(new AuditRepository(db), clock);
+  const audit = new AuditService(new AuditRepository(db), clock, db, config.auditRetentionDays);
   const regionsRepository = new RegionsRepository(db);
   const regions = new RegionsService(db, regionsRepository, audit, clock);
   const accounts = new AccountsService(
@@ -151,6 +152,7 @@ export function createServices(
   const categoriesRepository = new CategoriesRepository(db);
   const categories = new CategoriesService(db, categoriesRepository, audit, clock);
   const jobs = new JobQueue(db, clock, logger);
+  audit.registerRetention(jobs);
   const sms = new SmsOutbox(db, new LoggingSmsProvider(logger), clock);
   const events = new EventBus<CaseEvents>(logger);
   const casePhotos: CasePhotos = {
@@ -368,10 +370,11 @@ export function createServices(
 /** The HTTP application with every module's routes; used by `start` and by the API tests. */
 export async function buildApp(deps: { db: Db; config: Config; logger: Logger; services: Services }): Promise<App> {
   const { db, config, logger, services } = deps;
-  const app = createHttpServer({ logger, trustProxy: config.http.trustProxy });
+  const app = createHttpServer({ logger, trustProxy: config.http.trustProxy, https: config.http.tls, security: { tileUrl: config.screen.tileUrl } });
   app.addHook('onClose', async () => services.live.close());
   await registerOpenApi(app);
   await app.register(authPlugin, { accounts: services.accounts });
+  await app.register(auditDenialsPlugin, { audit: services.audit });
   healthRoutes(app, db, { name: '数乡 Shuxiang', version: '0.1.0', demo: config.demo });
   authRoutes(app, services.accounts);
   usersRoutes(app, services.accounts);

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isIP } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
+import { type BrokerLimits, DEFAULT_BROKER_LIMITS, MAX_PASSWORD_BYTES } from './platform/mqtt/limits.js';
 import { parsePeriods } from './platform/working-time.js';
 
 /**
@@ -13,11 +16,32 @@ const booleanString = z
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** The embedded broker refuses longer passwords before checking them. */
+const mqttPassword = z
+  .string()
+  .min(16, 'must have at least 16 characters')
+  .refine((v) => Buffer.byteLength(v) <= MAX_PASSWORD_BYTES, `must have at most ${MAX_PASSWORD_BYTES} bytes`);
 
 const envSchema = z.object({
   PORT: port.default(8080),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  TRUST_PROXY: booleanString.default(false),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  // Serve HTTPS on PORT with this PEM certificate (chain) and key; both or neither.
+  HTTPS_CERT_FILE: z.string().min(1).optional(),
+  HTTPS_KEY_FILE: z.string().min(1).optional(),
+  // true: trust X-Forwarded-* from any peer (only when nothing but the proxy reaches PORT); or the
+  // proxy's addresses/CIDRs (or loopback, linklocal, uniquelocal), comma-separated.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, ctx) => {
+      const flag = booleanString.safeParse(value);
+      if (flag.success) return flag.data;
+      const addresses = value.split(',').map((a) => a.trim());
+      const bad = addresses.filter((a) => !isProxyAddress(a));
+      if (bad.length === 0) return addresses;
+      ctx.addIssue({ code: 'custom', message: `must be true, false or the proxy's addresses/CIDRs, comma-separated (not ${bad.join(', ')})` });
+      return z.NEVER;
+    }),
   SHUXIANG_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
     .string()
@@ -26,11 +50,23 @@ const envSchema = z.object({
   EMBEDDED_PG_PORT: port.default(54329),
   DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
   SHUXIANG_DEMO: booleanString.default(true),
+  // Demo mode (published passwords) on a non-loopback HTTP/MQTT address is refused unless this is true.
+  SHUXIANG_DEMO_PUBLIC: booleanString.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SESSION_TTL_HOURS: positiveInt.max(24 * 90).default(24 * 7),
+  // Sessions: staff roles work in the console, villagers and grid workers on their phones (see accounts/session-policy.ts).
+  SESSION_STAFF_IDLE_MINUTES: positiveInt.max(60 * 24 * 90).default(30),
+  SESSION_STAFF_TTL_HOURS: positiveInt.max(24 * 90).default(12),
+  SESSION_STAFF_MAX_CONCURRENT: positiveInt.max(1000).default(3),
+  SESSION_PHONE_IDLE_MINUTES: positiveInt.max(60 * 24 * 90).default(60 * 24 * 7),
+  SESSION_PHONE_TTL_HOURS: positiveInt.max(24 * 90).default(24 * 30),
+  PASSWORD_MAX_AGE_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
+  // Failed logins in a sliding window: per phone and address first, then per phone, per address as a ceiling.
   LOGIN_WINDOW_MINUTES: positiveInt.max(24 * 60).default(15),
-  LOGIN_MAX_FAILURES_PER_PHONE: positiveInt.max(1000).default(5),
-  LOGIN_MAX_ATTEMPTS_PER_IP: positiveInt.max(100000).default(50),
+  LOGIN_MAX_FAILURES_PER_PHONE_IP: positiveInt.max(1000).default(5),
+  LOGIN_MAX_FAILURES_PER_PHONE: positiveInt.max(10000).default(20),
+  LOGIN_MAX_FAILURES_PER_IP: positiveInt.max(100000).default(200),
+  LOGIN_SLOWDOWN_AFTER_FAILURES: positiveInt.max(1000).default(3),
+  LOGIN_SLOWDOWN_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
   SHUTDOWN_GRACE_SECONDS: positiveInt.max(600).default(10),
   SHUXIANG_SECRET: z.string().min(32, 'must have at least 32 characters').optional(),
   PHOTO_MAX_BYTES: positiveInt.max(100 * 1024 * 1024).default(10 * 1024 * 1024),
@@ -55,13 +91,25 @@ const envSchema = z.object({
       }
     }),
   JOB_POLL_SECONDS: positiveInt.max(3600).default(5),
+  // 等保 2.0 asks for audit records kept at least six months; shorter is refused at start.
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(180, 'must be at least 180 (等保 2.0: keep audit records six months or more)').max(36_500).default(365),
   PUBLIC_URL: z
     .url({ protocol: /^https?$/, message: 'must be an http(s):// URL' })
     .transform((u) => u.replace(/\/$/, ''))
     .optional(),
   // Device messaging (MQTT): the embedded broker, or an external one with MQTT_URL.
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
-  MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+  // Loopback unless set: devices on the village network need MQTT_HOST=0.0.0.0 (or a LAN address).
+  MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  // MQTT over TLS on MQTT_TLS_PORT, only when both files are set (checked at start).
+  MQTT_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(8883),
+  MQTT_TLS_CERT_FILE: z.string().min(1).optional(),
+  MQTT_TLS_KEY_FILE: z.string().min(1).optional(),
+  // What one connection may send and how many may wait to authenticate (platform/mqtt/limits.ts).
+  MQTT_MAX_PACKET_BYTES: positiveInt.min(8192, 'must be at least 8192 (a speaker’s message is up to 4 KiB)').max(256 * 1024 * 1024).default(DEFAULT_BROKER_LIMITS.maxPacketBytes),
+  MQTT_MAX_PENDING_CONNECTIONS_PER_IP: positiveInt.max(100_000).default(DEFAULT_BROKER_LIMITS.maxPendingPerIp),
+  MQTT_MAX_PENDING_CONNECTIONS: positiveInt.max(1_000_000).default(DEFAULT_BROKER_LIMITS.maxPending),
+  MQTT_CONNECT_TIMEOUT_SECONDS: positiveInt.max(300).default(DEFAULT_BROKER_LIMITS.connectTimeoutMs / 1000),
   MQTT_URL: z
     .string()
     .regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
@@ -71,7 +119,7 @@ const envSchema = z.object({
     .regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
     .optional(),
   MQTT_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('shuxiang-platform'),
-  MQTT_PASSWORD: z.string().min(16, 'must have at least 16 characters').optional(),
+  MQTT_PASSWORD: mqttPassword.optional(),
   MQTT_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or - (at most 32)').default('shuxiang'),
   MQTT_SHARED_SUBSCRIPTIONS: booleanString.default(true),
   DEVICE_HEARTBEAT_TIMEOUT_SECONDS: positiveInt.min(10).max(3600).default(90),
@@ -81,7 +129,7 @@ const envSchema = z.object({
   DETECTOR_THREADS: positiveInt.max(64).default(1),
   FRIGATE_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or - (at most 32)').default('frigate'),
   FRIGATE_MQTT_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('frigate'),
-  FRIGATE_MQTT_PASSWORD: z.string().min(16, 'must have at least 16 characters').optional(),
+  FRIGATE_MQTT_PASSWORD: mqttPassword.optional(),
   DEMO_CAMERA_VIDEO: z.string().min(1).optional(),
   DEMO_RTSP_PORT: z.coerce.number().int().min(0).max(65535).default(8554),
   // 用水预警: no texts to households in these local hours (queued until the end); the demo's simulated meters.
@@ -102,22 +150,39 @@ const envSchema = z.object({
   SCREEN_WEATHER_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s):// URL' }).optional(),
 });
 
+/** Settings that were replaced: a deployment still setting them would silently lose its limit. */
+const replacedVariables: Record<string, string> = {
+  SESSION_TTL_HOURS: 'replaced by SESSION_STAFF_TTL_HOURS and SESSION_PHONE_TTL_HOURS (with SESSION_*_IDLE_MINUTES)',
+  LOGIN_MAX_ATTEMPTS_PER_IP: 'replaced by LOGIN_MAX_FAILURES_PER_IP (failures, not attempts) and LOGIN_MAX_FAILURES_PER_PHONE_IP',
+};
+
 /** Variables whose values never appear in error messages. */
 const secretVariables = new Set(['SHUXIANG_SECRET', 'S3_SECRET_ACCESS_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'FRIGATE_MQTT_PASSWORD', 'SCREEN_TILE_URL', 'SCREEN_WEATHER_URL']);
 
 export type EnvInput = Record<string, string | undefined>;
 
 export interface Config {
-  http: { port: number; host: string; trustProxy: boolean };
+  /** `tls`: HTTPS on `port` (HTTPS_CERT_FILE/HTTPS_KEY_FILE, read and checked at load). `trustProxy`: true or the proxy's addresses. */
+  http: { port: number; host: string; trustProxy: boolean | string[]; tls?: HttpTls };
   dataDir: string;
   database: { url?: string; embeddedPort: number; poolSize: number };
   demo: boolean;
+  /** Demo mode may listen on non-loopback addresses (SHUXIANG_DEMO_PUBLIC). */
+  demoPublic: boolean;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   auth: {
-    sessionTtlHours: number;
+    sessions: {
+      staff: { idleMinutes: number; ttlHours: number; maxConcurrent: number };
+      phone: { idleMinutes: number; ttlHours: number };
+    };
+    /** Staff passwords older than this must be changed; 0: no expiry. */
+    passwordMaxAgeDays: number;
     loginWindowMinutes: number;
+    maxFailuresPerPhoneIp: number;
     maxFailuresPerPhone: number;
-    maxAttemptsPerIp: number;
+    maxFailuresPerIp: number;
+    slowdownAfterFailures: number;
+    slowdownMs: number;
   };
   shutdownGraceSeconds: number;
   /** Signs expiring URLs; unset: main.ts keeps a random one in `<dataDir>/secret.key`. */
@@ -130,6 +195,8 @@ export interface Config {
   /** Working periods of a day in minutes after local midnight (Asia/Shanghai). */
   workingHours: [number, number][];
   jobPollSeconds: number;
+  /** Audit entries older than this many days are purged daily (the chain stays verifiable from its anchor). */
+  auditRetentionDays: number;
   /** Base URL devices reach the platform at (audio for speakers); default http://127.0.0.1:PORT. */
   publicUrl?: string;
   mqtt: MqttConfig;
@@ -168,6 +235,10 @@ export interface MqttConfig {
   password?: string;
   topicPrefix: string;
   sharedSubscriptions: boolean;
+  /** The embedded broker's TLS listener (unset: none); the files were readable and matched at load. */
+  tls?: { port: number; certFile: string; keyFile: string };
+  /** The embedded broker's limits per connection (docs/devices.md). */
+  limits: BrokerLimits;
 }
 
 export type BlobsConfig =
@@ -222,11 +293,66 @@ function readConfigFile(file: string): EnvInput {
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
 }
 
+export interface HttpTls {
+  cert: Buffer;
+  key: Buffer;
+  certFile: string;
+  keyFile: string;
+}
+
+const proxyAddressNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address or CIDR that Fastify's trustProxy (proxy-addr) accepts. */
+function isProxyAddress(value: string): boolean {
+  if (proxyAddressNames.has(value)) return true;
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * A TLS certificate and key named by two variables: both or neither, readable, a certificate and its
+ * key. Checked here so a wrong path stops the start naming the variable, not later at listen.
+ */
+function tlsFiles(certVariable: string, keyVariable: string, certFile: string | undefined, keyFile: string | undefined): HttpTls | undefined {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new ConfigError([`${certVariable}, ${keyVariable}: set both (PEM files) or neither`]);
+  const read = (variable: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ConfigError([`${variable}: cannot read ${file} (${(error as Error).message})`]);
+    }
+  };
+  const cert = read(certVariable, certFile);
+  const key = read(keyVariable, keyFile);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError([`${certVariable}, ${keyVariable}: not a PEM certificate and its private key (${(error as Error).message})`]);
+  }
+  return { cert, key, certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
+}
+
+/** The embedded broker's TLS listener, beside its plain one. */
+function mqttTls(e: z.infer<typeof envSchema>): MqttConfig['tls'] {
+  if ((e.MQTT_TLS_CERT_FILE || e.MQTT_TLS_KEY_FILE) && e.MQTT_URL) {
+    throw new ConfigError(['MQTT_TLS_CERT_FILE: the embedded broker’s TLS; with MQTT_URL configure TLS on that broker (docs/devices.md)']);
+  }
+  const files = tlsFiles('MQTT_TLS_CERT_FILE', 'MQTT_TLS_KEY_FILE', e.MQTT_TLS_CERT_FILE, e.MQTT_TLS_KEY_FILE);
+  if (!files) return undefined;
+  if (e.MQTT_TLS_PORT !== 0 && e.MQTT_TLS_PORT === e.MQTT_PORT) throw new ConfigError([`MQTT_TLS_PORT=${e.MQTT_TLS_PORT}: must differ from MQTT_PORT`]);
+  return { port: e.MQTT_TLS_PORT, certFile: files.certFile, keyFile: files.keyFile };
+}
+
 export function loadConfig(env: EnvInput = process.env): Config {
   const fromFile = env.SHUXIANG_CONFIG ? readConfigFile(env.SHUXIANG_CONFIG) : {};
   // Empty environment variables count as unset, so `PORT=` does not mean port 0.
   const fromEnv = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const merged = resolveFileSecrets({ ...fromFile, ...fromEnv });
+  const replaced = Object.keys(replacedVariables).filter((key) => merged[key] !== undefined);
+  if (replaced.length > 0) throw new ConfigError(replaced.map((key) => `${key}: ${replacedVariables[key]}`));
   const result = envSchema.safeParse(merged);
   if (!result.success) {
     throw new ConfigError(
@@ -244,20 +370,29 @@ export function loadConfig(env: EnvInput = process.env): Config {
   ];
   if (s3Problems.length > 0) throw new ConfigError(s3Problems);
   return {
-    http: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY },
+    http: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY, tls: tlsFiles('HTTPS_CERT_FILE', 'HTTPS_KEY_FILE', e.HTTPS_CERT_FILE, e.HTTPS_KEY_FILE) },
     dataDir: path.resolve(e.SHUXIANG_DATA_DIR),
     database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, poolSize: e.DATABASE_POOL_SIZE },
     demo: e.SHUXIANG_DEMO,
+    demoPublic: e.SHUXIANG_DEMO_PUBLIC,
     logLevel: e.LOG_LEVEL,
     auth: {
-      sessionTtlHours: e.SESSION_TTL_HOURS,
+      sessions: {
+        staff: { idleMinutes: e.SESSION_STAFF_IDLE_MINUTES, ttlHours: e.SESSION_STAFF_TTL_HOURS, maxConcurrent: e.SESSION_STAFF_MAX_CONCURRENT },
+        phone: { idleMinutes: e.SESSION_PHONE_IDLE_MINUTES, ttlHours: e.SESSION_PHONE_TTL_HOURS },
+      },
+      passwordMaxAgeDays: e.PASSWORD_MAX_AGE_DAYS,
       loginWindowMinutes: e.LOGIN_WINDOW_MINUTES,
+      maxFailuresPerPhoneIp: e.LOGIN_MAX_FAILURES_PER_PHONE_IP,
       maxFailuresPerPhone: e.LOGIN_MAX_FAILURES_PER_PHONE,
-      maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
+      maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+      slowdownAfterFailures: e.LOGIN_SLOWDOWN_AFTER_FAILURES,
+      slowdownMs: e.LOGIN_SLOWDOWN_MS,
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     workingHours: e.WORKING_HOURS,
     jobPollSeconds: e.JOB_POLL_SECONDS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     publicUrl: e.PUBLIC_URL,
     mqtt: {
       url: e.MQTT_URL,
@@ -268,6 +403,13 @@ export function loadConfig(env: EnvInput = process.env): Config {
       password: e.MQTT_PASSWORD,
       topicPrefix: e.MQTT_TOPIC_PREFIX,
       sharedSubscriptions: e.MQTT_SHARED_SUBSCRIPTIONS,
+      tls: mqttTls(e),
+      limits: {
+        maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
+        maxPendingPerIp: e.MQTT_MAX_PENDING_CONNECTIONS_PER_IP,
+        maxPending: e.MQTT_MAX_PENDING_CONNECTIONS,
+        connectTimeoutMs: e.MQTT_CONNECT_TIMEOUT_SECONDS * 1000,
+      },
     },
     devices: { heartbeatTimeoutSeconds: e.DEVICE_HEARTBEAT_TIMEOUT_SECONDS, simulateSpeakers: e.SIMULATE_SPEAKERS ?? e.SHUXIANG_DEMO },
     safeVillage: {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { buildApp, createServices } from './app.js';
 import type { Config } from './config.js';
 import { demoAccounts, DEMO_PASSWORD, hasDemoData, seedDemo } from './modules/demo/demo.seed.js';
@@ -14,12 +15,17 @@ import { demoMeters, seedDemoMeters } from './modules/water/demo-meters.js';
 import { MeterSimulator } from './modules/water/meter-simulator.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './platform/db/embedded-postgres.js';
 import { migrateToLatest } from './platform/db/migrator.js';
+import { demoExposureProblem, startupWarnings } from './platform/exposure.js';
 import { resolveSecret } from './platform/signing.js';
 import type { App } from './platform/http/app.js';
 import { type Poller, startPoller } from './platform/poller.js';
 
+/** JSON lines for log collectors; readable lines when a person watches a terminal. */
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, base: { service: 'shuxiang' } });
+  const options = { level: config.logLevel, base: { service: 'shuxiang' } };
+  if (!process.stdout.isTTY) return pino(options);
+  // Synchronous, so the last lines before an exit are not lost.
+  return pino(options, pretty({ sync: true, colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
 }
 
 export interface DatabaseHandle {
@@ -59,7 +65,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
 }
 
 function banner(config: Config, seeded: boolean, mqttUrl?: string, demoCameraUrl?: string): string {
-  const base = `http://localhost:${config.http.port}`;
+  const base = `${config.http.tls ? 'https' : 'http'}://localhost:${config.http.port}`;
   const lines = [
     '',
     '  数乡 Shuxiang — 数字乡村平台 is running',
@@ -81,14 +87,31 @@ function banner(config: Config, seeded: boolean, mqttUrl?: string, demoCameraUrl
     lines.push('', `  Demo accounts 演示账号 (password 密码: ${DEMO_PASSWORD})${seeded ? ' — seeded just now' : ''}:`);
     for (const a of demoAccounts) lines.push(`    ${a.phone}  ${roleLabels[a.role].zh.padEnd(6, '　')} ${a.where}`);
   }
+  const warnings = startupWarnings(config);
+  if (warnings.length > 0) lines.push('', '  ⚠ Warnings 警告:', ...warnings.map((w) => `    - ${w}`));
   return `${lines.join('\n')}\n`;
 }
 
 class StartupInterrupted extends Error {}
 
+/** Behind no proxy, X-Forwarded-For is ignored (as it must be); say once why per-address limits see the proxy. */
+function warnOnceAboutForwardedFor(app: App, logger: Logger): void {
+  let warned = false;
+  app.addHook('onRequest', async (request) => {
+    if (warned || request.headers['x-forwarded-for'] === undefined) return;
+    warned = true;
+    logger.warn(
+      { ip: request.ip },
+      'requests carry X-Forwarded-For but TRUST_PROXY is off: every client counts as the proxy address for login limits and the audit trail; set TRUST_PROXY to the proxy’s address',
+    );
+  });
+}
+
 /** `shuxiang start`: database → migrations → demo seed → HTTP; stops cleanly on SIGINT/SIGTERM. */
 export async function startPlatform(config: Config): Promise<void> {
   const logger = createLogger(config);
+  const exposure = demoExposureProblem(config);
+  if (exposure) throw new Error(exposure);
   const started = Date.now();
   let database: DatabaseHandle | undefined;
   let app: App | undefined;
@@ -129,6 +152,14 @@ export async function startPlatform(config: Config): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  // npm (`npm start`, `npm run shuxiang -- start`) passes a SIGTERM to the script's shell only,
+  // which dies and leaves this process running: under npm, losing our parent means stop.
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void stop('parent exited');
+    }, 500).unref();
+  }
 
   let seeded = false;
   try {
@@ -147,6 +178,7 @@ export async function startPlatform(config: Config): Promise<void> {
     }
     if (stopping) throw new StartupInterrupted();
     app = await buildApp({ db: database.db, config, logger, services });
+    if (config.http.trustProxy === false) warnOnceAboutForwardedFor(app, logger);
     await app.listen({ port: config.http.port, host: config.http.host });
     // Devices over MQTT: the embedded broker or MQTT_URL; in demo mode the simulated speakers.
     messaging = await startDeviceMessaging(config, services.devices, logger);
@@ -191,10 +223,15 @@ export async function startPlatform(config: Config): Promise<void> {
     // 智慧大屏: recount the read models from the source tables in the background (increments lost
     // in a crash or a stop come back); the jobs poller runs the nightly recount.
     services.dashboard.startBackground();
+    // 安全审计: the daily purge of entries past AUDIT_RETENTION_DAYS (a durable job, once per day).
+    await services.audit.scheduleRetention(services.jobs);
     starting = false;
+    // A signal after the last check above (the HTTP port answers before start-up has finished).
+    if (stopping) throw new StartupInterrupted();
   } catch (error) {
     stopping = true;
     await app?.close().catch(() => undefined);
+    await Promise.all(pollers.map((poller) => poller.stop().catch(() => undefined)));
     await detector?.stop().catch(() => undefined);
     await demoCamera?.stop().catch(() => undefined);
     await meterSimulator?.stop().catch(() => undefined);
@@ -210,5 +247,5 @@ export async function startPlatform(config: Config): Promise<void> {
     throw error;
   }
   logger.info({ ms: Date.now() - started }, 'ready');
-  process.stdout.write(banner(config, seeded, messaging?.deviceUrl, demoCamera?.url));
+  process.stdout.write(banner(config, seeded, messaging?.broker?.describeListeners(config.mqtt.deviceUrl) ?? messaging?.deviceUrl, demoCamera?.url));
 }

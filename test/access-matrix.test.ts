@@ -38,6 +38,8 @@ const by = (admin: number, staff: number, cadre: number, secretary: number, grid
 
 interface Fixture {
   neighbourUserId: string;
+  /** A live session of the neighbour village's grid worker. */
+  foreignSessionId: string;
   otherTownshipUserId: string;
   homeVillagerId: string;
   homeGridCentre: [number, number];
@@ -88,6 +90,9 @@ const freshPhone = () => `1371234${String(phoneSeq++).padStart(4, '0')}`;
 
 const cases: Case[] = [
   { name: 'who am I', method: 'GET', url: () => '/api/auth/me', expect: all(200) },
+  // Sessions: everyone lists their own; someone else's session is not found.
+  { name: 'list my sessions', method: 'GET', url: () => '/api/auth/sessions', expect: all(200) },
+  { name: 'end someone else’s session', method: 'DELETE', url: (f) => `/api/auth/sessions/${f.foreignSessionId}`, expect: all(404) },
 
   // Regions: own subtree and ancestors readable; neighbours and other townships are not.
   { name: 'read own village', method: 'GET', url: () => `/api/regions/${HOME_VILLAGE}`, expect: all(200) },
@@ -321,6 +326,8 @@ const cases: Case[] = [
 
   // Audit trail: county and township staff only.
   { name: 'read the audit trail', method: 'GET', url: () => '/api/audit-events', expect: by(200, 200, 403, 403, 403, 403) },
+  { name: 'export the audit trail as CSV', method: 'GET', url: () => '/api/audit/export', expect: by(200, 200, 403, 403, 403, 403) },
+  { name: 'verify the audit hash chain', method: 'GET', url: () => '/api/audit/verify', expect: by(200, 403, 403, 403, 403, 403) },
 
   // Photos: anyone signed in uploads; a photo is fetched only by a signed URL, which is the
   // permission (it is handed out only with the case it belongs to), so the login does not matter.
@@ -848,6 +855,7 @@ beforeAll(async () => {
   const homeGridCentre = await centre(HOME_GRID);
   const neighbourGridCentre = await centre(`${NEIGHBOUR_VILLAGE}01`);
   const neighbourWorker = await t.login('13800000006');
+  const foreignSessionId = (await t.request({ method: 'GET', url: '/api/auth/sessions', token: neighbourWorker })).json().items[0].id as string;
   const home = () => newCase(tokens.villager, { location: { lon: homeGridCentre[0], lat: homeGridCentre[1] } });
   const neighbour = () => newCase(neighbourWorker, { location: { lon: neighbourGridCentre[0], lat: neighbourGridCentre[1] } });
   const perRole = async (make: () => Promise<string>) => Object.fromEntries(await Promise.all(roles.map(async (r) => [r, await make()]))) as Record<Role, string>;
@@ -861,6 +869,7 @@ beforeAll(async () => {
     villagerPhoto: uploaded.json().items[0],
     homeVillagerId: villager.user.id,
     neighbourUserId: await createUser({ phone: '13712340900', name: '东阳邱村民', role: 'villager', regionCode: NEIGHBOUR_VILLAGE }),
+    foreignSessionId,
     otherTownshipUserId: await createUser({ phone: '13712340901', name: '固店镇干部', role: 'township_staff', regionCode: OTHER_TOWNSHIP }),
     homeGridCentre,
     neighbourGridCentre,
@@ -1264,5 +1273,9 @@ describe('listings hold only what is in scope', () => {
     const audit = (await t.request({ method: 'GET', url: '/api/audit-events?pageSize=200', token: other })).json();
     expect(audit.items.length).toBeGreaterThan(0);
     expect(audit.items.every((e: { targetId: string; details: Record<string, unknown> }) => !JSON.stringify(e).includes('130631202206'))).toBe(true);
+    // The export is scoped the same way, system entries included.
+    const exported = (await t.request({ method: 'GET', url: '/api/audit/export?includeSystem=true', token: other })).body;
+    expect(exported.split('\r\n').length).toBeGreaterThan(2);
+    expect(exported).not.toContain('130631202206');
   });
 });

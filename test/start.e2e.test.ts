@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const cli = path.join(repoRoot, 'src/cli/shuxiang.ts');
-const STEP_TIMEOUT = 120_000;
+const STEP_TIMEOUT = 240_000;
 const DEMO_PASSWORD = 'shuxiang-demo';
 const TOWNSHIP_STAFF = '13800000001';
 
@@ -30,14 +31,33 @@ const configVars = [
   'EMBEDDED_PG_PORT',
   'DATABASE_POOL_SIZE',
   'SHUXIANG_DEMO',
+  'SHUXIANG_DEMO_PUBLIC',
+  'HTTPS_CERT_FILE',
+  'HTTPS_KEY_FILE',
   'LOG_LEVEL',
-  'SESSION_TTL_HOURS',
+  'SESSION_STAFF_IDLE_MINUTES',
+  'SESSION_STAFF_TTL_HOURS',
+  'SESSION_STAFF_MAX_CONCURRENT',
+  'SESSION_PHONE_IDLE_MINUTES',
+  'SESSION_PHONE_TTL_HOURS',
+  'PASSWORD_MAX_AGE_DAYS',
   'LOGIN_WINDOW_MINUTES',
+  'LOGIN_MAX_FAILURES_PER_PHONE_IP',
   'LOGIN_MAX_FAILURES_PER_PHONE',
-  'LOGIN_MAX_ATTEMPTS_PER_IP',
+  'LOGIN_MAX_FAILURES_PER_IP',
+  'LOGIN_SLOWDOWN_AFTER_FAILURES',
+  'LOGIN_SLOWDOWN_MS',
   'SHUTDOWN_GRACE_SECONDS',
   'MQTT_PORT',
   'MQTT_HOST',
+  'MQTT_TLS_CERT_FILE',
+  'MQTT_TLS_KEY_FILE',
+  'MQTT_TLS_PORT',
+  'MQTT_MAX_PACKET_BYTES',
+  'MQTT_MAX_PENDING_CONNECTIONS_PER_IP',
+  'MQTT_MAX_PENDING_CONNECTIONS',
+  'MQTT_CONNECT_TIMEOUT_SECONDS',
+  'AUDIT_RETENTION_DAYS',
   'MQTT_URL',
   'MQTT_DEVICE_URL',
   'SIMULATE_SPEAKERS',
@@ -51,6 +71,7 @@ const configVars = [
 interface Cli {
   proc: ChildProcess;
   pid: number;
+  group: boolean;
   stdout: string;
   stderr: string;
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -61,21 +82,30 @@ const children = new Set<Cli>();
 const tempDirs: string[] = [];
 const usedPorts = new Set<number>();
 
-function runCli(args: string[], env: Record<string, string>): Cli {
+/**
+ * `group`: in a process group of its own (as a terminal or service manager starts it), so a test
+ * can signal the whole group. `viaNpm`: as `npm run shuxiang -- …` (npm → node: the script `exec`s node in place of its shell).
+ */
+function runCli(args: string[], env: Record<string, string>, options: { group?: boolean; viaNpm?: boolean } = {}): Cli {
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const name of configVars) {
     delete base[name];
     delete base[`${name}_FILE`];
   }
   delete base.SHUXIANG_CONFIG;
-  const proc = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+  const [command, commandArgs] = options.viaNpm
+    ? ['npm', ['run', '--silent', 'shuxiang', '--', ...args]]
+    : [process.execPath, ['--import', 'tsx', cli, ...args]];
+  const proc = spawn(command, commandArgs, {
     cwd: repoRoot,
     env: { ...base, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group ?? false,
   });
   const child: Cli = {
     proc,
     pid: proc.pid!,
+    group: options.group ?? false,
     stdout: '',
     stderr: '',
     exit: undefined,
@@ -163,12 +193,14 @@ interface Reply {
 }
 
 /** One HTTP request on a fresh connection (no keep-alive pool surviving a server restart). */
-function request(port: number, method: string, url: string, options: { token?: string; body?: unknown } = {}): Promise<Reply> {
+function request(port: number, method: string, url: string, options: { token?: string; body?: unknown; ca?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const req = http.request(
+    // With `ca`: HTTPS, the server's certificate checked against it for the name localhost.
+    const req = (options.ca ? https : http).request(
       {
         host: '127.0.0.1',
+        ...(options.ca ? { ca: options.ca, servername: 'localhost' } : {}),
         port,
         method,
         path: url,
@@ -213,13 +245,13 @@ async function tokenOf(port: number, phone: string, password: string): Promise<s
 }
 
 /** Polls /api/health until it answers 200; fails early if the process exits. */
-async function waitHealthy(c: Cli, port: number, ms = 90_000): Promise<Reply> {
+async function waitHealthy(c: Cli, port: number, ms = 90_000, ca?: string): Promise<Reply> {
   const deadline = Date.now() + ms;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (c.exit) throw new Error(`the server exited before becoming healthy: ${describeChild(c)}`);
     try {
-      const res = await request(port, 'GET', '/api/health');
+      const res = await request(port, 'GET', '/api/health', { ca });
       if (res.status === 200) return res;
       last = `${res.status} ${res.text}`;
     } catch (error) {
@@ -257,22 +289,41 @@ function envOf(s: ServerEnv): Record<string, string> {
   };
 }
 
-async function startServer(s: ServerEnv): Promise<Cli> {
-  const c = runCli(['start'], envOf(s));
-  const health = await waitHealthy(c, s.port);
+async function startServer(s: ServerEnv, options: { env?: Record<string, string>; group?: boolean; viaNpm?: boolean; ca?: string } = {}): Promise<Cli> {
+  const c = runCli(['start'], { ...envOf(s), ...options.env }, options);
+  const health = await waitHealthy(c, s.port, 90_000, options.ca);
   expect(health.body).toEqual({ status: 'ok', db: 'ok' });
-  await waitForStdout(c, /is running[\s\S]*Health/);
+  // The banner follows the rest of start-up (cameras, meters, detector), slow on a busy machine.
+  await waitForStdout(c, /is running[\s\S]*Health/, 90_000);
   return c;
+}
+
+/** A self-signed certificate for localhost and 127.0.0.1, made with the openssl CLI. */
+function selfSignedCertificate(dir: string): { cert: string; tls: { HTTPS_CERT_FILE: string; HTTPS_KEY_FILE: string } } {
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+  return { cert: readFileSync(certFile, 'utf8'), tls: { HTTPS_CERT_FILE: certFile, HTTPS_KEY_FILE: keyFile } };
 }
 
 const lockFile = (dataDir: string) => path.join(dataDir, 'shuxiang.lock');
 const postmasterPid = (dataDir: string) => path.join(dataDir, 'pg', 'postmaster.pid');
 
-/** SIGTERM, then checks a clean stop: exit 0, both ports released, lock and postmaster.pid gone. */
-async function stopCleanly(c: Cli, s: ServerEnv): Promise<void> {
-  c.proc.kill('SIGTERM');
+/**
+ * SIGTERM (to the process, or to its whole group as Ctrl-C and `kill -TERM -<pgid>` do), then
+ * checks a clean stop: exit 0, both ports released, lock and postmaster.pid gone.
+ */
+async function stopCleanly(c: Cli, s: ServerEnv, options: { group?: boolean } = {}): Promise<void> {
+  if (options.group) process.kill(-c.pid, 'SIGTERM');
+  else c.proc.kill('SIGTERM');
   const { code, signal } = await waitExit(c, 60_000);
   expect({ code, signal }, describeChild(c)).toEqual({ code: 0, signal: null });
+  await assertReleased(s);
+}
+
+/** Nothing of a stopped server left: ports free, lock and postmaster.pid gone. */
+async function assertReleased(s: ServerEnv): Promise<void> {
   expect(await accepts(s.port, '127.0.0.1')).toBe(false);
   expect(await accepts(s.pgPort, '127.0.0.1')).toBe(false);
   expect(await isPortFree(s.port)).toBe(true);
@@ -294,10 +345,12 @@ function pidAlive(pid: number): boolean {
 async function terminateChildren(): Promise<void> {
   for (const c of children) {
     if (c.exit) continue;
-    c.proc.kill('SIGTERM');
+    if (c.group) process.kill(-c.pid, 'SIGTERM');
+    else c.proc.kill('SIGTERM');
     const ended = await Promise.race([c.exited.then(() => true), sleep(15_000).then(() => false)]);
     if (!ended) {
-      c.proc.kill('SIGKILL');
+      if (c.group) process.kill(-c.pid, 'SIGKILL');
+      else c.proc.kill('SIGKILL');
       await Promise.race([c.exited, sleep(5_000)]);
     }
   }
@@ -333,7 +386,7 @@ describe.sequential('shuxiang start (real CLI, embedded PostgreSQL)', () => {
 
   it('starts on a fresh data folder: healthy, banner with demo accounts, demo login works', async () => {
     demo = { dataDir: makeTempDir('shuxiang-e2e-demo-'), port: await freePort(), pgPort: await freePort() };
-    first = await startServer(demo);
+    first = await startServer(demo, { group: true });
 
     await waitForStdout(first, /13800000006/); // the banner's last demo account
     expect(first.stdout).toContain(TOWNSHIP_STAFF);
@@ -382,12 +435,30 @@ describe.sequential('shuxiang start (real CLI, embedded PostgreSQL)', () => {
     expect(health.body).toEqual({ status: 'ok', db: 'ok' });
   }, STEP_TIMEOUT);
 
-  it('stops cleanly on SIGTERM: exit 0, ports released, lock file removed', async () => {
-    await stopCleanly(first, demo);
+  let stoppedAt: number;
+
+  it('stops cleanly on SIGTERM to its process group: the app first, then PostgreSQL; exit 0, ports released, lock file removed', async () => {
+    // Every speaker is online (the demo's simulated ones) before the stop.
+    const before = await request(demo.port, 'GET', '/api/devices?kind=speaker&online=false', { token: staffToken });
+    expect(before.status, before.text).toBe(200);
+    expect(before.body.total).toBe(0);
+    // PostgreSQL runs outside the CLI's process group, so the group's signal does not reach it.
+    const postgresPid = readFileSync(postmasterPid(demo.dataDir), 'utf8').split('\n')[0]!;
+    const postgresGroup = Number(execFileSync('ps', ['-o', 'pgid=', '-p', postgresPid], { encoding: 'utf8' }).trim());
+    expect(postgresGroup).toBeGreaterThan(0);
+    expect(postgresGroup).not.toBe(first.pid);
+    await stopCleanly(first, demo, { group: true });
+    stoppedAt = Date.now();
+    // PostgreSQL did not stop under the app: no query failed while it shut down.
+    const errors = first.stdout.split('\n').filter((line) => /"level":(50|60)/.test(line));
+    expect(errors, describeChild(first)).toEqual([]);
+    expect(first.stdout).not.toMatch(/database system is shutting down|terminating connection|Connection terminated/i);
   }, STEP_TIMEOUT);
 
   it('restarts on the kept data: no re-seed, demo accounts and API-created users still there', async () => {
-    const again = await startServer(demo); // same ports: they were released
+    const startedAt = Date.now();
+    // Without the simulated speakers, their state is what the last shutdown wrote.
+    const again = await startServer(demo, { env: { SIMULATE_SPEAKERS: 'false' } }); // same ports: they were released
     await waitForStdout(again, /13800000006/);
     expect(again.stdout).toContain(TOWNSHIP_STAFF);
     expect(again.stdout).not.toContain('seeded just now');
@@ -406,7 +477,31 @@ describe.sequential('shuxiang start (real CLI, embedded PostgreSQL)', () => {
     const created = await login(demo.port, '13900000099', createdPassword);
     expect(created.status, created.text).toBe(200);
 
+    // The speakers went offline during the last shutdown (written before PostgreSQL stopped), not
+    // at this start (which marks devices still online offline, at the time of the start).
+    const speakers = await request(demo.port, 'GET', '/api/devices?kind=speaker&pageSize=200', { token });
+    expect(speakers.status, speakers.text).toBe(200);
+    expect(speakers.body.total).toBeGreaterThan(0);
+    for (const speaker of speakers.body.items as { id: string; online: boolean; onlineChangedAt: string }[]) {
+      expect(speaker.online, speaker.id).toBe(false);
+      expect(Date.parse(speaker.onlineChangedAt), speaker.id).toBeLessThanOrEqual(stoppedAt);
+      expect(Date.parse(speaker.onlineChangedAt), speaker.id).toBeLessThan(startedAt);
+    }
+
     await stopCleanly(again, demo);
+  }, STEP_TIMEOUT);
+
+  it('run by npm (`npm run shuxiang -- start`): a SIGTERM to the npm process alone stops the server', async () => {
+    const viaNpm = await startServer(demo, { viaNpm: true, group: true });
+    viaNpm.proc.kill('SIGTERM'); // npm hands it to its script's process, which `exec` made node itself
+    const deadline = Date.now() + 30_000;
+    while ((await accepts(demo.port, '127.0.0.1')) || existsSync(lockFile(demo.dataDir))) {
+      if (Date.now() > deadline) throw new Error(`still serving 30 s after SIGTERM to npm: ${describeChild(viaNpm)}`);
+      await sleep(200);
+    }
+    await waitExit(viaNpm, 30_000);
+    await assertReleased(demo);
+    expect(viaNpm.stdout).toMatch(/"msg":"stopped"/);
   }, STEP_TIMEOUT);
 
   it('refuses SHUXIANG_DEMO=false on a data folder holding demo data', async () => {
@@ -427,12 +522,16 @@ describe.sequential('shuxiang start (real CLI, embedded PostgreSQL)', () => {
   it('production mode: no demo, regions import + admin create via the CLI, first login must change the password', async () => {
     const prod: ServerEnv = { dataDir: makeTempDir('shuxiang-e2e-prod-'), port: await freePort(), pgPort: await freePort(), demo: false };
 
-    const empty = await startServer(prod);
+    // First start over HTTPS (HTTPS_CERT_FILE/HTTPS_KEY_FILE) with a self-signed certificate for localhost.
+    const { cert, tls } = selfSignedCertificate(prod.dataDir);
+    const empty = await startServer(prod, { env: tls, ca: cert });
+    expect(empty.stdout).toContain(`https://localhost:${prod.port}/console/`);
     expect(empty.stdout).not.toContain(TOWNSHIP_STAFF);
     expect(empty.stdout).not.toContain(DEMO_PASSWORD);
-    const demoLogin = await login(prod.port, TOWNSHIP_STAFF, DEMO_PASSWORD);
+    const demoLogin = await request(prod.port, 'POST', '/api/auth/login', { body: { phone: TOWNSHIP_STAFF, password: DEMO_PASSWORD }, ca: cert });
     expect(demoLogin.status, demoLogin.text).toBe(401);
     expect(demoLogin.body.code).toBe('INVALID_CREDENTIALS');
+    await expect(request(prod.port, 'GET', '/api/health')).rejects.toThrow(); // no plain HTTP on the port
     await stopCleanly(empty, prod);
 
     const geojson = path.join(prod.dataDir, 'county.geojson');
@@ -479,6 +578,28 @@ describe.sequential('shuxiang start (real CLI, embedded PostgreSQL)', () => {
     expect((await login(prod.port, '13900000001', 'a-new-password-1')).status).toBe(200);
 
     await stopCleanly(server, prod);
+  }, STEP_TIMEOUT);
+
+  it('refuses demo mode on a network address unless SHUXIANG_DEMO_PUBLIC=true, touching nothing', async () => {
+    const dataDir = path.join(makeTempDir('shuxiang-e2e-public-'), 'data');
+    const refused = runCli(['start'], { SHUXIANG_DATA_DIR: dataDir, HOST: '0.0.0.0', PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()) });
+    const { code } = await waitExit(refused, 60_000);
+    expect(code, describeChild(refused)).toBe(1);
+    expect(refused.stderr).toContain('HOST=0.0.0.0');
+    expect(refused.stderr).toContain('SHUXIANG_DEMO_PUBLIC=true');
+    expect(existsSync(dataDir)).toBe(false);
+  }, STEP_TIMEOUT);
+
+  it('exits naming the variable when HTTPS_KEY_FILE cannot be read', async () => {
+    const dir = makeTempDir('shuxiang-e2e-tls-');
+    const { tls } = selfSignedCertificate(dir);
+    const dataDir = path.join(dir, 'data');
+    const missing = path.join(dir, 'missing-key.pem');
+    const bad = runCli(['start'], { SHUXIANG_DATA_DIR: dataDir, ...tls, HTTPS_KEY_FILE: missing, EMBEDDED_PG_PORT: String(await freePort()) });
+    const { code } = await waitExit(bad, 60_000);
+    expect(code, describeChild(bad)).toBe(1);
+    expect(bad.stderr).toContain(`HTTPS_KEY_FILE: cannot read ${missing}`);
+    expect(existsSync(dataDir)).toBe(false);
   }, STEP_TIMEOUT);
 
   it('exits non-zero naming the variable when a config value is bad (PORT=abc), touching nothing', async () => {

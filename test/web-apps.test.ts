@@ -70,6 +70,18 @@ describe('web apps', () => {
     expect((await app.inject({ url: '/api/ping' })).json()).toEqual({ ok: true });
   });
 
+  it('sends the security headers with pages, assets and 404s', async () => {
+    for (const url of ['/h5/', '/console/cases/x', `/h5/assets/${asset}`, '/h5/assets/nothing-12345678.js']) {
+      const res = await app.inject({ url });
+      expect(res.headers['content-security-policy'], url).toMatch(/script-src 'self';/);
+      expect(res.headers['content-security-policy'], url).toMatch(/frame-ancestors 'none'/);
+      expect(res.headers['x-frame-options'], url).toBe('DENY');
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(res.headers['referrer-policy'], url).toBe('no-referrer');
+      expect(res.headers['permissions-policy'], url).toContain('geolocation=(self)');
+    }
+  });
+
   it('serves the API alone when nothing is built', async () => {
     const bare = createHttpServer({ logger: pino({ level: 'silent' }) });
     expect(await registerWebApps(bare, path.join(dist, 'missing'))).toEqual([]);

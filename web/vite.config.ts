@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import Components from 'unplugin-vue-components/vite';
 import { ElementPlusResolver, VantResolver } from 'unplugin-vue-components/resolvers';
-import { defineConfig, type UserConfig } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 /**
  * Three apps, built one at a time by mode: `vite build -c web/vite.config.ts --mode h5` (Vant, phones,
@@ -16,6 +16,21 @@ export type WebApp = (typeof apps)[number];
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
 
+/**
+ * Vant's icon font is embedded (a data: WOFF2) with a fallback on at.alicdn.com. The platform's CSP
+ * allows fonts from itself only (and a village's network may not reach the internet), so the fallback goes.
+ */
+function withoutRemoteFonts(): Plugin {
+  return {
+    name: 'shuxiang:without-remote-fonts',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.split('?')[0]!.endsWith('.css') || !code.includes('at.alicdn.com')) return null;
+      return code.replace(/,\s*url\(\/\/at\.alicdn\.com\/[^)]*\)\s*format\(["']woff["']\)/g, '');
+    },
+  };
+}
+
 export function webConfig(app: WebApp): UserConfig {
   return {
     root: fileURLToPath(new URL(`./${app}`, import.meta.url)),
@@ -25,6 +40,7 @@ export function webConfig(app: WebApp): UserConfig {
     resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
     plugins: [
       vue(),
+      withoutRemoteFonts(),
       // The screen uses no UI kit: it imports its few components by hand.
       ...(app === 'screen'
         ? []

@@ -34,6 +34,7 @@ Usage: shuxiang <command>   (from a checkout: npm run shuxiang -- <command>)
   devices mosquitto-acl         print the Mosquitto ACL file for MQTT_TOPIC_PREFIX
   worker detector [--cameras ID,ID]
                                 read cameras and raise alarms in a process of its own
+  audit verify                  walk the audit trail's hash chain; exit 1 at the first broken link
   samples fetch                 get OpenCV's sample video and photos (Debian opencv-doc) for the
                                 demo's virtual camera and the tests, into .cache/samples/
 
@@ -130,6 +131,17 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return runDetectorWorker(rest, config);
+    case 'audit': {
+      if (sub !== 'verify') break;
+      const result = await withServices(config, (services) => services.audit.verifyChain());
+      const range = `${result.anchor.seq + 1}…${result.head.seq}`;
+      if (result.ok) {
+        console.log(`Audit chain intact: ${result.checked} entries (seq ${range}). 审计链完整。`);
+        return 0;
+      }
+      console.error(`Audit chain broken at seq ${result.broken!.seq} (${result.broken!.reason}); ${result.checked} entries before it are intact (seq ${range}). 审计链在第 ${result.broken!.seq} 条断开。`);
+      return 1;
+    }
     case 'samples':
       if (sub !== 'fetch') break;
       sampleFile('vtest.avi');

@@ -7,8 +7,9 @@ import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
+import { cspDirectives } from '../../src/platform/http/security-headers.js';
 import { centroid, mercator, TILE } from '../../web/src/screen/tiles.ts';
-import { calling, ensureWebBuilt, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { calling, ensureWebBuilt, launchBrowser, signInContext, type TestBrowser } from '../support/browser.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -163,11 +164,7 @@ afterAll(async () => {
 /** A desktop-sized context, signed in with `token` unless it is null (then the screen shows its own sign-in). */
 async function screenContext(viewport = FULL_HD, token: string | null = staff): Promise<BrowserContext> {
   const context = await browser.newPhone({ viewport, deviceScaleFactor: 1, isMobile: false, hasTouch: false });
-  if (token) {
-    await context.addInitScript((value) => {
-      if (location.protocol.startsWith('http')) localStorage.setItem('shuxiang.token', value);
-    }, token);
-  }
+  if (token) await signInContext(context, base, token);
   contexts.push(context);
   return context;
 }
@@ -384,10 +381,20 @@ describe('智慧大屏', () => {
   it('7. with a tile source configured, the tiles lie beneath the map where the map puts the villages', { timeout: 60_000 }, async () => {
     const context = await screenContext();
     const tiles: string[] = [];
-    // The settings as an operator with SCREEN_TILE_URL would have them; the tiles from a stand-in server.
+    // The settings and the page's Content-Security-Policy (pictures from the tile source's origin) as an
+    // operator with SCREEN_TILE_URL would have them; the tiles from a stand-in server.
+    const tileUrl = 'https://tiles.test/{z}/{x}/{y}.png';
     await context.route('**/api/dashboard/settings', async (route) => {
       const response = await route.fetch();
-      await route.fulfill({ response, json: { ...(await response.json()), tileUrl: 'https://tiles.test/{z}/{x}/{y}.png', tileAttribution: '测试瓦片' } });
+      await route.fulfill({ response, json: { ...(await response.json()), tileUrl, tileAttribution: '测试瓦片' } });
+    });
+    const policy = Object.entries(cspDirectives({ tileUrl }))
+      .map(([name, sources]) => `${name} ${sources.join(' ')}`)
+      .join('; ');
+    expect(policy).toContain("img-src 'self' data: blob: https://tiles.test;");
+    await context.route(`${base}/screen/`, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': policy } });
     });
     const tile = await sharp({ create: { width: TILE, height: TILE, channels: 3, background: '#23402a' } }).png().toBuffer();
     await context.route('https://tiles.test/**', async (route) => {

@@ -165,6 +165,17 @@ export async function submitLogin(page: Page, app: 'h5' | 'console', phone: stri
   if (res.status() !== 200) throw new Error(`login as ${phone} answered ${res.status()}`);
 }
 
+/**
+ * Signs a context in with a session token the way a login in the page would: the HttpOnly session cookie
+ * for the platform at `base`, and the apps' non-secret mark that this browser is signed in.
+ */
+export async function signInContext(context: BrowserContext, base: string, token: string): Promise<void> {
+  await context.addCookies([{ name: 'shuxiang_session', value: token, url: base, httpOnly: true, sameSite: 'Strict' }]);
+  await context.addInitScript(() => {
+    if (location.protocol.startsWith('http')) localStorage.setItem('shuxiang.signedIn', '1');
+  });
+}
+
 /** Signs a demo account in on the phone app from its front page; resolves on the home tab. */
 export async function logInPhone(page: Page, base: string, phone: string): Promise<void> {
   await page.goto(`${base}/h5/`);

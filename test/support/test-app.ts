@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildApp, createServices, type Services } from '../../src/app.js';
 import { loadConfig, type EnvInput } from '../../src/config.js';
 import { demoAccounts, DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
@@ -27,14 +27,34 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Session limits for tests about other things: they move the clock by days and weeks on one login
+ * per account. The accounts tests, whose subject the limits are, pass `realSessionLimits`.
+ */
+const longSessions: EnvInput = {
+  SESSION_STAFF_IDLE_MINUTES: String(60 * 24 * 90),
+  SESSION_STAFF_TTL_HOURS: String(24 * 90),
+  SESSION_STAFF_MAX_CONCURRENT: '1000',
+  SESSION_PHONE_IDLE_MINUTES: String(60 * 24 * 90),
+  SESSION_PHONE_TTL_HOURS: String(24 * 90),
+};
+
 /** The real app on its own fresh database, driven in-process through Fastify's inject. */
-export async function createTestApp(options: { demo?: boolean; clock?: Clock; env?: EnvInput } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { demo?: boolean; clock?: Clock; env?: EnvInput; realSessionLimits?: boolean; logger?: Logger } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase({ demo: options.demo ?? true });
   // Blobs (photos) go to a folder of this app's own, removed on close.
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shuxiang-test-data-'));
-  const config = loadConfig({ SHUXIANG_DEMO: 'true', LOG_LEVEL: 'silent', SHUXIANG_DATA_DIR: dataDir, ...options.env });
+  const config = loadConfig({
+    SHUXIANG_DEMO: 'true',
+    LOG_LEVEL: 'silent',
+    SHUXIANG_DATA_DIR: dataDir,
+    ...(options.realSessionLimits ? {} : longSessions),
+    ...options.env,
+  });
   const services = createServices(database.db, config, options.clock ?? systemClock, TEST_SECRET);
-  const app = await buildApp({ db: database.db, config, logger: pino({ level: 'silent' }), services });
+  const app = await buildApp({ db: database.db, config, logger: options.logger ?? pino({ level: 'silent' }), services });
   await app.ready();
   const tokens = new Map<string, string>();
 

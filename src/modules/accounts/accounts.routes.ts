@@ -1,5 +1,6 @@
 import { actorOf, metaOf, sessionOf } from '../../platform/http/auth.js';
 import type { App } from '../../platform/http/app.js';
+import { clearSessionCookie, setSessionCookie } from '../../platform/http/session-cookie.js';
 import {
   changePasswordBody,
   createdUser,
@@ -9,6 +10,8 @@ import {
   loginResult,
   meResult,
   resetPasswordResult,
+  sessionIdParams,
+  sessionList,
   updateUserBody,
   userIdParams,
   userPage,
@@ -21,17 +24,23 @@ export function authRoutes(app: App, accounts: AccountsService): void {
   app.post(
     '/api/auth/login',
     { schema: { tags, summary: '手机号密码登录 · Log in', security: [], body: loginBody, response: { 200: loginResult } } },
-    async (request) =>
-      accounts.login(request.body.phone, request.body.password, { ...metaOf(request), userAgent: request.headers['user-agent'] ?? null }),
+    async (request, reply) => {
+      const result = await accounts.login(request.body.phone, request.body.password, { ...metaOf(request), userAgent: request.headers['user-agent'] ?? null });
+      // The web apps use the HttpOnly cookie; API clients take the token from the body.
+      setSessionCookie(request, reply, result.token, new Date(result.expiresAt));
+      return result;
+    },
   );
 
-  app.post('/api/auth/logout', { schema: { tags, summary: '退出登录 · Log out (revokes the token)' } }, async (request, reply) => {
+  app.post('/api/auth/logout', { schema: { tags, summary: '退出登录 · Log out (revokes the token, clears the cookie)' } }, async (request, reply) => {
+    // Cleared first, so a cookie whose session had already ended goes too.
+    clearSessionCookie(request, reply);
     await accounts.logout(sessionOf(request).sessionId);
     return reply.status(204).send();
   });
 
   app.get('/api/auth/me', { schema: { tags, summary: '当前用户 · Who am I', response: { 200: meResult } } }, async (request) =>
-    accounts.me(sessionOf(request).actor),
+    accounts.me(sessionOf(request)),
   );
 
   app.post(
@@ -39,6 +48,22 @@ export function authRoutes(app: App, accounts: AccountsService): void {
     { schema: { tags, summary: '修改密码 · Change my password', body: changePasswordBody } },
     async (request, reply) => {
       await accounts.changePassword(sessionOf(request), request.body.currentPassword, request.body.newPassword, metaOf(request));
+      return reply.status(204).send();
+    },
+  );
+
+  // Allowed before a pending password change too: ending a stranger's session should not wait.
+  app.get(
+    '/api/auth/sessions',
+    { schema: { tags, summary: '我的登录设备 · My live sessions (audited)', response: { 200: sessionList } } },
+    async (request) => accounts.listSessions(sessionOf(request), metaOf(request)),
+  );
+
+  app.delete(
+    '/api/auth/sessions/:id',
+    { schema: { tags, summary: '结束一个登录会话 · End one of my sessions (audited)', params: sessionIdParams } },
+    async (request, reply) => {
+      await accounts.endSession(sessionOf(request), request.params.id, metaOf(request));
       return reply.status(204).send();
     },
   );

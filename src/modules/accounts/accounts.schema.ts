@@ -5,7 +5,8 @@ import { roles } from './roles.js';
 
 export const phone = z.string().regex(/^1\d{10}$/, '手机号应为 11 位数字，以 1 开头 / a phone number has 11 digits starting with 1');
 export const role = z.enum(roles);
-const password = z.string().min(8).max(128);
+// The rules (length, classes, common, phone) are the service's password policy, each with its own error code.
+const password = z.string().min(1).max(128).describe('at least 8 characters mixing three of: lower-case, upper-case, digits, symbols');
 
 export const loginBody = z.strictObject({ phone, password: z.string().min(1).max(128) });
 
@@ -31,12 +32,21 @@ export const meResult = z.object({
   permissions: z.array(z.string()),
 });
 
-export const changePasswordBody = z
-  .strictObject({ currentPassword: z.string().min(1).max(128), newPassword: password })
-  .refine((b) => b.currentPassword !== b.newPassword, {
-    path: ['newPassword'],
-    message: '新密码不能与原密码相同 / the new password must differ from the current one',
-  });
+export const changePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: password });
+
+export const sessionView = z.object({
+  id: z.uuid(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  current: z.boolean().describe('the session making this request'),
+});
+
+export const sessionList = z.object({ items: z.array(sessionView) });
+
+export const sessionIdParams = z.strictObject({ id: z.uuid() });
 
 export const userIdParams = z.strictObject({ id: z.uuid() });
 
@@ -75,6 +85,7 @@ export const resetPasswordResult = z.object({ initialPassword: z.string() });
 export const userPage = pageOf(userView);
 
 export type UserView = z.infer<typeof userView>;
+export type SessionView = z.infer<typeof sessionView>;
 export type ListUsersQuery = z.infer<typeof listUsersQuery>;
 export type CreateUserBody = z.infer<typeof createUserBody>;
 export type UpdateUserBody = z.infer<typeof updateUserBody>;

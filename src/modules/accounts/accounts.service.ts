@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
@@ -8,14 +9,19 @@ import type { Actor, RequestMeta } from '../../platform/request-context.js';
 import { isWithin } from '../../platform/scope.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { RegionsRepository } from '../regions/regions.repository.js';
-import type { CreateUserBody, ListUsersQuery, UpdateUserBody, UserView } from './accounts.schema.js';
+import type { CreateUserBody, ListUsersQuery, SessionView, UpdateUserBody, UserView } from './accounts.schema.js';
+import { assertPasswordAllowed } from './password-policy.js';
 import { decoy, generateOneTimePassword, hashPassword, verifyPassword } from './passwords.js';
 import { permissionsOf, requirePermission } from './policies.js';
 import { roleLabels, roleRank, roleRegionLevels } from './roles.js';
-import type { LoginAttemptsRepository, SessionsRepository } from './sessions.repository.js';
+import { sessionPolicyFor } from './session-policy.js';
+import { LAST_SEEN_GRANULARITY_MS, type Failures, type LockLevel, type LoginAttemptsRepository, type SessionsRepository } from './sessions.repository.js';
 import type { UserWithRegion, UsersRepository } from './users.repository.js';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** The longest server-side pause before checking a password (the delay doubles per failure). */
+const MAX_SLOWDOWN_MS = 30_000;
 
 export function toUserView(row: UserWithRegion): UserView {
   return {
@@ -52,48 +58,133 @@ export class AccountsService {
     private readonly settings: Config['auth'],
   ) {}
 
+  /**
+   * Failed logins are limited per phone and address first (a success there resets the count), then
+   * per phone from anywhere, then per address as a ceiling against spraying many phones; after a few
+   * failures of a phone from an address each further try waits a growing delay. Successes never
+   * count, so a township behind one proxy address is not locked out by its own logins.
+   */
   async login(phone: string, password: string, meta: RequestMeta & { userAgent: string | null }) {
     const now = this.clock.now();
     const ip = meta.ip ?? 'unknown';
-    await this.assertNotThrottled(phone, ip, now);
+    const windowMs = this.settings.loginWindowMinutes * 60_000;
+    const since = new Date(now.getTime() - windowMs);
+    const { id: attemptId, failures } = await this.attempts.begin({ phone, ip, at: now }, since);
+    const levels = this.lockLevels(failures);
+    const locked = levels.find((level) => level.failures >= level.limit);
+    if (locked) {
+      await this.attempts.remove(attemptId);
+      const startedAt = await this.attempts.lockStartedAt(attemptId, locked.level, phone, ip, since, locked.limit);
+      const retryAfterSeconds = Math.max(1, Math.ceil(((startedAt ?? now).getTime() + windowMs - now.getTime()) / 1000));
+      throw new AppError('LOGIN_RATE_LIMITED', { retryAfterSeconds });
+    }
+    const { slowdownAfterFailures, slowdownMs } = this.settings;
+    if (failures.phoneIp >= slowdownAfterFailures && slowdownMs > 0) {
+      // Awaited with no database connection held: the count above has returned its connection.
+      await sleep(Math.min(MAX_SLOWDOWN_MS, slowdownMs * 2 ** (failures.phoneIp - slowdownAfterFailures)));
+    }
 
     const user = await this.users.findByPhone(phone);
     const ok = user ? await verifyPassword(user.password_hash, password) : (await verifyPassword(await decoy(), password), false);
-    await this.attempts.record({ phone, ip, succeeded: ok, at: now });
-    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS');
-    if (user.disabled_at) throw new AppError('ACCOUNT_DISABLED');
+    if (!user || !ok || user.disabled_at) {
+      const reason = !user ? 'unknown_phone' : !ok ? 'wrong_password' : 'disabled';
+      await this.auditFailure(user, phone, reason, levels, meta);
+      throw new AppError(user && ok ? 'ACCOUNT_DISABLED' : 'INVALID_CREDENTIALS');
+    }
+    await this.attempts.succeed(attemptId);
 
+    const policy = sessionPolicyFor(user.role, this.settings);
     const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(now.getTime() + this.settings.sessionTtlHours * 3_600_000);
-    await this.sessions.create({ tokenHash: hashToken(token), userId: user.id, expiresAt, ip: meta.ip, userAgent: meta.userAgent }, now);
-    await this.users.update(user.id, { last_login_at: now });
-    return { token, expiresAt: expiresAt.toISOString(), user: toUserView({ ...user, last_login_at: now }) };
+    const expiresAt = new Date(now.getTime() + policy.ttlMs);
+    const actor: Actor = { userId: user.id, role: user.role, name: user.name, phone: user.phone, scope: { regionCode: user.region_code, path: user.region_path } };
+    await this.db.transaction().execute(async (tx) => {
+      // One login at a time per account, so two at once cannot both stay under the limit.
+      await this.users.lock(user.id, tx);
+      const sessionId = await this.sessions.create({ tokenHash: hashToken(token), userId: user.id, expiresAt, ip: meta.ip, userAgent: meta.userAgent }, now, tx);
+      await this.users.update(user.id, { last_login_at: now }, tx);
+      await this.audit.record(tx, actor, meta, {
+        action: 'auth.login',
+        targetType: 'session',
+        targetId: sessionId,
+        regionPath: user.region_path,
+        details: { userAgent: meta.userAgent },
+      });
+      if (!Number.isFinite(policy.maxConcurrent)) return;
+      const live = await this.sessions.listLive(user.id, now, this.liveBounds(now, policy), tx);
+      for (const old of live.slice(policy.maxConcurrent)) {
+        await this.sessions.revoke(old.id, now, tx);
+        await this.audit.record(tx, actor, meta, {
+          action: 'auth.session_evicted',
+          targetType: 'session',
+          targetId: old.id,
+          regionPath: user.region_path,
+          details: { limit: policy.maxConcurrent, createdAt: old.created_at.toISOString(), ip: old.ip, userAgent: old.user_agent },
+        });
+      }
+    });
+    const view = toUserView({ ...user, last_login_at: now });
+    return { token, expiresAt: expiresAt.toISOString(), user: { ...view, mustChangePassword: view.mustChangePassword || this.passwordExpired(user, now) } };
   }
 
-  private async assertNotThrottled(phone: string, ip: string, now: Date) {
-    const windowMs = this.settings.loginWindowMinutes * 60_000;
-    const { byPhone, byIp } = await this.attempts.recent(phone, ip, new Date(now.getTime() - windowMs));
-    const retryAfter = (oldest: Date | string | null) =>
-      Math.max(1, Math.ceil((new Date(oldest ?? now).getTime() + windowMs - now.getTime()) / 1000));
-    if (byPhone.n >= this.settings.maxFailuresPerPhone) {
-      throw new AppError('LOGIN_RATE_LIMITED', { retryAfterSeconds: retryAfter(byPhone.oldest) });
-    }
-    if (byIp.n >= this.settings.maxAttemptsPerIp) {
-      throw new AppError('LOGIN_RATE_LIMITED', { retryAfterSeconds: retryAfter(byIp.oldest) });
+  private lockLevels(failures: Failures): { level: LockLevel; failures: number; limit: number }[] {
+    return [
+      { level: 'phone_ip', failures: failures.phoneIp, limit: this.settings.maxFailuresPerPhoneIp },
+      { level: 'phone', failures: failures.phone, limit: this.settings.maxFailuresPerPhone },
+      { level: 'ip', failures: failures.ip, limit: this.settings.maxFailuresPerIp },
+    ];
+  }
+
+  /** Every failed login, and the failure that locks a level (once per lock, so a flood adds no more). */
+  private async auditFailure(
+    user: UserWithRegion | undefined,
+    phone: string,
+    reason: string,
+    levels: { level: LockLevel; failures: number; limit: number }[],
+    meta: RequestMeta & { userAgent: string | null },
+  ) {
+    // Unknown phones belong to no region: kept, but shown in no one's list.
+    const target = user ? { targetType: 'user', targetId: user.id, regionPath: user.region_path } : { targetType: 'phone', targetId: phone, regionPath: '/' };
+    await this.audit.record(this.db, null, meta, { action: 'auth.login_failed', ...target, details: { phone, reason, userAgent: meta.userAgent } });
+    for (const level of levels.filter((l) => l.failures + 1 === l.limit)) {
+      await this.audit.record(this.db, null, meta, {
+        action: 'auth.login_locked',
+        ...target,
+        details: { phone, level: level.level, failures: level.limit, minutes: this.settings.loginWindowMinutes },
+      });
     }
   }
 
-  /** Resolves a bearer token to its actor; undefined when unknown, expired or revoked. */
+  private liveBounds(now: Date, policy: { idleMs: number; ttlMs: number }) {
+    return { seenSince: new Date(now.getTime() - policy.idleMs), createdSince: new Date(now.getTime() - policy.ttlMs) };
+  }
+
+  /** Staff passwords older than PASSWORD_MAX_AGE_DAYS (when set) must be changed before acting. */
+  private passwordExpired(user: UserWithRegion, now: Date): boolean {
+    const days = this.settings.passwordMaxAgeDays;
+    if (days === 0 || !sessionPolicyFor(user.role, this.settings).passwordExpires) return false;
+    return now.getTime() - user.password_changed_at.getTime() >= days * 86_400_000;
+  }
+
+  /**
+   * Resolves a bearer token to its actor; undefined when unknown, revoked, past its role's lifetime
+   * or idle longer than its role's idle timeout (last_seen_at moves at most once a minute).
+   */
   async authenticate(token: string): Promise<Authenticated | undefined> {
-    const session = await this.sessions.findLive(hashToken(token), this.clock.now());
+    const now = this.clock.now();
+    const session = await this.sessions.findLive(hashToken(token), now);
     if (!session) return undefined;
     const user = await this.users.findById(session.user_id);
     if (!user) return undefined;
     if (user.disabled_at) throw new AppError('ACCOUNT_DISABLED');
+    const policy = sessionPolicyFor(user.role, this.settings);
+    const idle = now.getTime() - session.last_seen_at.getTime();
+    // The role's lifetime is checked here too, so a shortened setting applies to sessions already open.
+    if (idle >= policy.idleMs || now.getTime() - session.created_at.getTime() >= policy.ttlMs) return undefined;
+    if (idle >= LAST_SEEN_GRANULARITY_MS) await this.sessions.touch(session.id, now);
     return {
       actor: { userId: user.id, role: user.role, name: user.name, phone: user.phone, scope: { regionCode: user.region_code, path: user.region_path } },
       sessionId: session.id,
-      mustChangePassword: user.must_change_password,
+      mustChangePassword: user.must_change_password || this.passwordExpired(user, now),
     };
   }
 
@@ -101,12 +192,54 @@ export class AccountsService {
     await this.sessions.revoke(sessionId, this.clock.now());
   }
 
-  async me(actor: Actor) {
+  async me(auth: Authenticated) {
+    const { actor } = auth;
     const user = await this.users.findById(actor.userId);
     const region = await this.regions.findByCode(actor.scope.regionCode);
     if (!user || !region) throw new AppError('UNAUTHENTICATED');
     const permissions = permissionsOf(actor.role);
-    return { user: toUserView(user), scope: { code: region.code, name: region.name, level: region.level }, permissions };
+    // An expired password shows as a pending change, so the apps open the password page.
+    const view = { ...toUserView(user), mustChangePassword: auth.mustChangePassword };
+    return { user: view, scope: { code: region.code, name: region.name, level: region.level }, permissions };
+  }
+
+  /** One's own live sessions, newest first (audited: 安全审计 of session management). */
+  async listSessions(auth: Authenticated, meta: RequestMeta): Promise<{ items: SessionView[] }> {
+    const now = this.clock.now();
+    const policy = sessionPolicyFor(auth.actor.role, this.settings);
+    const rows = await this.sessions.listLive(auth.actor.userId, now, this.liveBounds(now, policy));
+    await this.audit.record(this.db, auth.actor, meta, {
+      action: 'auth.sessions_list',
+      targetType: 'user',
+      targetId: auth.actor.userId,
+      regionPath: auth.actor.scope.path,
+    });
+    return {
+      items: rows.map((row) => ({
+        id: row.id,
+        createdAt: row.created_at.toISOString(),
+        lastSeenAt: row.last_seen_at.toISOString(),
+        expiresAt: new Date(Math.min(row.expires_at.getTime(), row.created_at.getTime() + policy.ttlMs)).toISOString(),
+        ip: row.ip,
+        userAgent: row.user_agent,
+        current: row.id === auth.sessionId,
+      })),
+    };
+  }
+
+  /** Ends one of one's own sessions (a lost phone, a shared computer); ending the current one signs out. */
+  async endSession(auth: Authenticated, id: string, meta: RequestMeta) {
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (tx) => {
+      if (!(await this.sessions.revokeOwn(auth.actor.userId, id, now, tx))) throw new AppError('SESSION_NOT_FOUND');
+      await this.audit.record(tx, auth.actor, meta, {
+        action: 'auth.session_end',
+        targetType: 'session',
+        targetId: id,
+        regionPath: auth.actor.scope.path,
+        details: { current: id === auth.sessionId },
+      });
+    });
   }
 
   /** Changing the password ends every other session of the user. */
@@ -114,10 +247,15 @@ export class AccountsService {
     const user = await this.users.findById(auth.actor.userId);
     if (!user) throw new AppError('UNAUTHENTICATED');
     if (!(await verifyPassword(user.password_hash, currentPassword))) throw new AppError('WRONG_PASSWORD');
+    // Compared with the stored hash, not with the typed current password.
+    if (await verifyPassword(user.password_hash, newPassword)) {
+      throw new AppError('PASSWORD_REUSED', { details: [{ field: 'body.newPassword', message: '新密码不能与原密码相同', messageEn: 'the new password must differ from the current one' }] });
+    }
+    assertPasswordAllowed(newPassword, { phone: user.phone }, 'body.newPassword');
     const passwordHash = await hashPassword(newPassword);
     const now = this.clock.now();
     await this.db.transaction().execute(async (tx) => {
-      await this.users.update(user.id, { password_hash: passwordHash, must_change_password: false, updated_at: now }, tx);
+      await this.users.update(user.id, { password_hash: passwordHash, must_change_password: false, password_changed_at: now, updated_at: now }, tx);
       await this.sessions.revokeAllOf(user.id, now, auth.sessionId, tx);
       await this.audit.record(tx, auth.actor, meta, {
         action: 'user.password_change',
@@ -145,7 +283,8 @@ export class AccountsService {
   async createUser(actor: Actor | null, body: CreateUserBody, meta: RequestMeta) {
     if (actor) requirePermission(actor.role, 'users.write');
     const region = await this.assignableRegion(actor, body.role, body.regionCode);
-    const initialPassword = body.password ?? generateOneTimePassword();
+    if (body.password !== undefined) assertPasswordAllowed(body.password, { phone: body.phone }, 'body.password');
+    const initialPassword = body.password ?? generateOneTimePassword(body.phone);
     const now = this.clock.now();
     const passwordHash = await hashPassword(initialPassword);
     const id = await this.db.transaction().execute(async (tx) => {
@@ -158,6 +297,7 @@ export class AccountsService {
           password_hash: passwordHash,
           // Whoever set this password is not the account's owner; the owner replaces it first.
           must_change_password: true,
+          password_changed_at: now,
           created_at: now,
           updated_at: now,
         },
@@ -189,10 +329,20 @@ export class AccountsService {
     const region = await this.regions.findByCode(input.regionCode, tx);
     if (!region || !isWithin(actor.scope, region.path)) throw new AppError('REGION_NOT_FOUND', { detail: { zh: `区域 ${input.regionCode}`, en: `region ${input.regionCode}` } });
     if (!(roleRegionLevels.villager as readonly RegionLevel[]).includes(region.level)) throw new AppError('ROLE_REGION_MISMATCH');
-    const initialPassword = generateOneTimePassword();
+    const initialPassword = generateOneTimePassword(input.phone);
     const now = this.clock.now();
     const id = await this.users.insert(
-      { phone: input.phone, name: input.name, role: 'villager', region_code: region.code, password_hash: await hashPassword(initialPassword), must_change_password: true, created_at: now, updated_at: now },
+      {
+        phone: input.phone,
+        name: input.name,
+        role: 'villager',
+        region_code: region.code,
+        password_hash: await hashPassword(initialPassword),
+        must_change_password: true,
+        password_changed_at: now,
+        created_at: now,
+        updated_at: now,
+      },
       tx,
     );
     if (!id) return undefined;
@@ -225,7 +375,10 @@ export class AccountsService {
     return this.users.countAll();
   }
 
-  /** Demo accounts share a published password and need no first-login change. Demo mode only. */
+  /**
+   * Demo accounts share a published password and need no first-login change. Demo mode only. The
+   * password policy is not applied: the published `shuxiang-demo` has two character classes.
+   */
   async createDemoUser(account: { phone: string; name: string; role: Role; regionCode: string; password: string }) {
     const now = this.clock.now();
     await this.users.insert({
@@ -235,6 +388,7 @@ export class AccountsService {
       region_code: account.regionCode,
       password_hash: await hashPassword(account.password),
       is_demo: true,
+      password_changed_at: now,
       created_at: now,
       updated_at: now,
     });
@@ -282,11 +436,11 @@ export class AccountsService {
     const target = await this.users.findInScope(actor.scope, id);
     if (!target) throw new AppError('USER_NOT_FOUND');
     this.assertManages(actor, target.role);
-    const initialPassword = generateOneTimePassword();
+    const initialPassword = generateOneTimePassword(target.phone);
     const passwordHash = await hashPassword(initialPassword);
     const now = this.clock.now();
     await this.db.transaction().execute(async (tx) => {
-      await this.users.update(id, { password_hash: passwordHash, must_change_password: true, updated_at: now }, tx);
+      await this.users.update(id, { password_hash: passwordHash, must_change_password: true, password_changed_at: now, updated_at: now }, tx);
       await this.sessions.revokeAllOf(id, now, undefined, tx);
       await this.audit.record(tx, actor, meta, {
         action: 'user.password_reset',

@@ -8,7 +8,7 @@ const clock = new ManualClock(new Date('2026-11-27T02:00:00Z'));
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await createTestApp({ clock, env: { SESSION_TTL_HOURS: '24', LOGIN_MAX_FAILURES_PER_PHONE: '5', LOGIN_MAX_ATTEMPTS_PER_IP: '40' } });
+  t = await createTestApp({ clock, realSessionLimits: true });
 });
 afterAll(async () => t.close());
 
@@ -19,7 +19,8 @@ describe('login, sessions and logout', () => {
     const { token, user, expiresAt } = res.json();
     expect(token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(user).toMatchObject({ phone: STAFF, role: 'township_staff', regionCode: '130631202', regionName: '黑堡乡' });
-    expect(new Date(expiresAt).getTime() - clock.now().getTime()).toBe(24 * 3600 * 1000);
+    // Staff sessions last 12 hours at most (SESSION_STAFF_TTL_HOURS).
+    expect(new Date(expiresAt).getTime() - clock.now().getTime()).toBe(12 * 3600 * 1000);
     const me = await t.request({ method: 'GET', url: '/api/auth/me', token });
     expect(me.statusCode).toBe(200);
     expect(me.json().scope).toEqual({ code: '130631202', name: '黑堡乡', level: 'township' });
@@ -49,54 +50,6 @@ describe('login, sessions and logout', () => {
     expect((await t.request({ method: 'POST', url: '/api/auth/logout', token })).statusCode).toBe(204);
     expect((await t.request({ method: 'GET', url: '/api/auth/me', token })).statusCode).toBe(401);
   });
-
-  it('expires sessions after their lifetime', async () => {
-    const token = await t.login(VILLAGER);
-    clock.advance(23 * 3600 * 1000);
-    expect((await t.request({ method: 'GET', url: '/api/auth/me', token })).statusCode).toBe(200);
-    clock.advance(2 * 3600 * 1000);
-    expect((await t.request({ method: 'GET', url: '/api/auth/me', token })).statusCode).toBe(401);
-  });
-});
-
-describe('login rate limits', () => {
-  it('blocks a phone after repeated failures, with Retry-After, even for the right password', async () => {
-    const phone = '13800000004';
-    for (let i = 0; i < 5; i++) {
-      const res = await t.request({ method: 'POST', url: '/api/auth/login', payload: { phone, password: `wrong-${i}` } });
-      expect(res.statusCode).toBe(401);
-    }
-    const blocked = await t.request({ method: 'POST', url: '/api/auth/login', payload: { phone, password: 'shuxiang-demo' } });
-    expect(blocked.statusCode).toBe(429);
-    expect(blocked.json()).toMatchObject({ code: 'LOGIN_RATE_LIMITED', message: expect.stringMatching(/频繁/) });
-    const retryAfter = Number(blocked.headers['retry-after']);
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
-    // Another phone from the same address is not blocked by this phone's failures.
-    expect((await t.request({ method: 'POST', url: '/api/auth/login', payload: { phone: STAFF, password: 'shuxiang-demo' } })).statusCode).toBe(200);
-    clock.advance(16 * 60 * 1000);
-    const later = await t.request({ method: 'POST', url: '/api/auth/login', payload: { phone, password: 'shuxiang-demo' } });
-    expect(later.statusCode).toBe(200);
-  });
-
-  it('blocks an address that tries too many phones', async () => {
-    const remoteAddress = '203.0.113.7';
-    let last = 0;
-    for (let i = 0; i < 41; i++) {
-      const res = await t.request({
-        method: 'POST',
-        url: '/api/auth/login',
-        remoteAddress,
-        payload: { phone: `1370000${String(i).padStart(4, '0')}`, password: 'guess-guess' },
-      });
-      last = res.statusCode;
-      if (i < 40) expect(res.statusCode).toBe(401);
-    }
-    expect(last).toBe(429);
-    const other = await t.request({ method: 'POST', url: '/api/auth/login', remoteAddress: '203.0.113.8', payload: { phone: STAFF, password: 'shuxiang-demo' } });
-    expect(other.statusCode).toBe(200);
-    clock.advance(16 * 60 * 1000);
-  });
 });
 
 describe('passwords', () => {
@@ -109,9 +62,10 @@ describe('passwords', () => {
     expect(wrong.json().code).toBe('WRONG_PASSWORD');
     const same = await t.request({ method: 'POST', url: '/api/auth/password', token: first, payload: { currentPassword: 'shuxiang-demo', newPassword: 'shuxiang-demo' } });
     expect(same.statusCode).toBe(400);
-    expect(same.json().details[0].field).toBe('body.newPassword');
+    expect(same.json()).toMatchObject({ code: 'PASSWORD_REUSED', details: [{ field: 'body.newPassword' }] });
     const short = await t.request({ method: 'POST', url: '/api/auth/password', token: first, payload: { currentPassword: 'shuxiang-demo', newPassword: 'short' } });
     expect(short.statusCode).toBe(400);
+    expect(short.json().code).toBe('PASSWORD_TOO_SHORT');
     const ok = await t.request({ method: 'POST', url: '/api/auth/password', token: first, payload: { currentPassword: 'shuxiang-demo', newPassword: 'another-pass-1' } });
     expect(ok.statusCode).toBe(204);
     expect((await t.request({ method: 'GET', url: '/api/auth/me', token: first })).statusCode).toBe(200);

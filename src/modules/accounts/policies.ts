@@ -10,7 +10,10 @@ const permissions = {
   'regions.write': ['admin', 'township_staff'],
   'users.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'users.write': ['admin', 'township_staff'],
+  // 安全审计: staff read (and export) their township's trail, the county administrator all of it;
+  // checking the whole chain's integrity is the administrator's.
   'audit.read': ['admin', 'township_staff'],
+  'audit.verify': ['admin'],
   // 云播: staff broadcast to their township, cadres and secretaries to their village (the scope decides).
   'broadcast.send': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'broadcast.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
@@ -79,5 +82,5 @@ export function can(role: Role, permission: Permission): boolean {
 }
 
 export function requirePermission(role: Role, permission: Permission): void {
-  if (!can(role, permission)) throw new AppError('FORBIDDEN');
+  if (!can(role, permission)) throw new AppError('FORBIDDEN', { permission });
 }

@@ -20,7 +20,7 @@ describe('user administration', () => {
     const res = await create(staff, { phone: '13911110001', name: '王村民', role: 'villager', regionCode: XIYANGQIU });
     expect(res.statusCode).toBe(201);
     const { user, initialPassword } = res.json();
-    expect(initialPassword).toMatch(/^[a-z2-9]{10}$/);
+    expect(initialPassword).toMatch(/^[a-km-np-zA-HJ-NP-Z2-9]{12}$/);
     expect(user).toMatchObject({ phone: '13911110001', role: 'villager', roleLabel: '村民', regionName: '西阳邱村' });
     const audit = await t.request({ method: 'GET', url: `/api/audit-events?action=user.create&targetId=${user.id}`, token: staff });
     expect(audit.statusCode).toBe(200);

@@ -73,6 +73,11 @@ export class UsersRepository {
     return result?.id;
   }
 
+  /** Serialises one user's session changes (the concurrent-session limit) within a transaction. */
+  async lock(id: string, tx: Db): Promise<void> {
+    await tx.selectFrom('users').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
   async update(id: string, changes: UserUpdate, db: Db = this.db): Promise<void> {
     await db.updateTable('users').set(changes).where('id', '=', id).execute();
   }

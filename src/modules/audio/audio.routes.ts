@@ -5,6 +5,7 @@ import { actorOf, metaOf } from '../../platform/http/auth.js';
 import type { App } from '../../platform/http/app.js';
 import { parseByteRange } from '../../platform/http/byte-range.js';
 import { AppError } from '../../platform/http/errors.js';
+import { assertCleanText } from '../../platform/http/request-hygiene.js';
 import { toFieldProblems } from '../../platform/http/validation.js';
 import { audioClipView, audioParams, signedQuery, ttsBody, uploadFields, type UploadFields } from './audio.schema.js';
 import { type AudioService, audioTooLarge, type IncomingAudio } from './audio.service.js';
@@ -147,6 +148,7 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<{ 
   } catch (error) {
     throw multipartError(error, maxBytes);
   }
+  assertCleanText(values, 'body');
   const fields = uploadFields.safeParse(values);
   if (!fields.success) {
     throw new AppError('VALIDATION_FAILED', { details: toFieldProblems(fields.error.issues.map(toValidationIssue), 'body') });

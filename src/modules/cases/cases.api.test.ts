@@ -19,7 +19,7 @@ let staff: string;
 let gridCentre: { lon: number; lat: number };
 
 beforeAll(async () => {
-  t = await createTestApp({ clock, env: { SESSION_TTL_HOURS: '2160' } });
+  t = await createTestApp({ clock });
   villager = await t.tokenFor('villager');
   gridWorker = await t.tokenFor('grid_worker');
   otherGridWorker = await t.login('13800000006');

@@ -17,7 +17,7 @@ let staff: string;
 let centre: { lon: number; lat: number };
 
 beforeAll(async () => {
-  t = await createTestApp({ clock, env: { SESSION_TTL_HOURS: '2160' } });
+  t = await createTestApp({ clock });
   villager = await t.tokenFor('villager');
   gridWorker = await t.tokenFor('grid_worker');
   staff = await t.tokenFor('township_staff');

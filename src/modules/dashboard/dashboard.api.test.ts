@@ -96,7 +96,6 @@ beforeAll(async () => {
   t = await createTestApp({
     clock,
     env: {
-      SESSION_TTL_HOURS: '2160',
       SCREEN_WEATHER_URL: `http://127.0.0.1:${(weather.address() as AddressInfo).port}/now.json`,
       SCREEN_TILE_URL: 'https://t0.tianditu.gov.cn/img_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=demo',
     },

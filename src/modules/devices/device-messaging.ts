@@ -70,9 +70,13 @@ export async function startDeviceMessaging(
         integration: frigate?.password ? { username: frigate.username, password: frigate.password, prefix: frigate.topicPrefix } : undefined,
         authenticateDevice: (id, secret) => devices.verifyCredentials(id, secret),
         logger,
+        tls: mqtt.tls,
+        limits: mqtt.limits,
       }).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-        throw new Error(`MQTT port ${mqtt.port} is in use; set MQTT_PORT to another port (or MQTT_URL for an external broker). / MQTT 端口 ${mqtt.port} 已被占用。`);
+        throw new Error(
+          `MQTT port ${mqtt.port}${mqtt.tls ? ` or TLS port ${mqtt.tls.port}` : ''} is in use; set MQTT_PORT / MQTT_TLS_PORT to another port (or MQTT_URL for an external broker). / MQTT 端口已被占用。`,
+        );
       });
       const local = mqtt.host === '0.0.0.0' || mqtt.host === '::' ? '127.0.0.1' : mqtt.host;
       busUrl = `mqtt://${local.includes(':') ? `[${local}]` : local}:${broker.port}`;

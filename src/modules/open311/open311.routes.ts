@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { actorOf, metaOf } from '../../platform/http/auth.js';
 import type { App } from '../../platform/http/app.js';
 import { AppError } from '../../platform/http/errors.js';
+import { parseFormStrict } from '../../platform/http/request-hygiene.js';
 import { toFieldProblems } from '../../platform/http/validation.js';
 import {
   createdKey,
@@ -31,14 +32,17 @@ export async function open311Routes(app: App, open311: Open311Service): Promise<
   await app.register(
     async (scope) => {
       const api = scope as unknown as App;
-      await api.register(formbody, { bodyLimit: 64 * 1024 });
+      await api.register(formbody, { bodyLimit: 64 * 1024, parser: parseFormStrict });
       api.setErrorHandler((error: FastifyError, request, reply) => {
         let status = 500;
         let description = 'internal error';
         if (error instanceof AppError) {
           const body = error.toBody();
           status = error.status;
-          description = `${body.code}: ${body.messageEn} / ${body.message}`;
+          // Field problems found before the schema (request hygiene) are named like the schema's.
+          description = body.details
+            ? body.details.map((p) => `${p.field.replace(/^(body|querystring|params)\./, '')}: ${p.messageEn}`).join('; ')
+            : `${body.code}: ${body.messageEn} / ${body.message}`;
         } else if (hasZodFastifySchemaValidationErrors(error)) {
           status = 400;
           description = toFieldProblems(error.validation, error.validationContext)

@@ -20,7 +20,7 @@ let secretary: string;
 const members: Record<'wang' | 'li', string> = { wang: '', li: '' };
 
 beforeAll(async () => {
-  t = await createTestApp({ clock, env: { SESSION_TTL_HOURS: '2160' } });
+  t = await createTestApp({ clock });
   staff = await t.tokenFor('township_staff');
   secretary = await t.tokenFor('branch_secretary');
   for (const [key, phone, name] of [

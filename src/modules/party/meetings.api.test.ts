@@ -26,7 +26,7 @@ let outsider: string; // a member of 西阳邱村
 const people = {} as Record<'a' | 'b' | 'c', Person & { memberId: string }>;
 
 beforeAll(async () => {
-  t = await createTestApp({ clock, env: { SESSION_TTL_HOURS: '2160', LOGIN_MAX_ATTEMPTS_PER_IP: '1000' } });
+  t = await createTestApp({ clock });
   staff = await t.tokenFor('township_staff');
   xiyangqiuSecretary = await t.tokenFor('branch_secretary');
   villager = await t.tokenFor('villager');

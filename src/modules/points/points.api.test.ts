@@ -34,7 +34,7 @@ let neighbourVillager: Person;
 let jpeg: Buffer;
 
 beforeAll(async () => {
-  t = await createTestApp({ clock, env: { SESSION_TTL_HOURS: '2160' } });
+  t = await createTestApp({ clock });
   admin = await t.tokenFor('admin');
   staff = await t.tokenFor('township_staff');
   villager = await t.tokenFor('villager');

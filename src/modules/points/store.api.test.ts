@@ -19,7 +19,7 @@ let neighbourVillager: Person;
 let seq = 0;
 
 beforeAll(async () => {
-  t = await createTestApp({ clock, env: { SESSION_TTL_HOURS: '2160' } });
+  t = await createTestApp({ clock });
   cadre = await t.tokenFor('village_cadre');
   secretary = await t.tokenFor('branch_secretary');
   villager = await t.tokenFor('villager');

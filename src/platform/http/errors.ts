@@ -8,8 +8,9 @@ export const errorCatalogue = {
   UNAUTHENTICATED: { status: 401, zh: '请先登录', en: 'Authentication required' },
   INVALID_CREDENTIALS: { status: 401, zh: '手机号或密码错误', en: 'Wrong phone number or password' },
   ACCOUNT_DISABLED: { status: 403, zh: '账号已停用', en: 'This account is disabled' },
-  PASSWORD_CHANGE_REQUIRED: { status: 403, zh: '首次登录须先修改密码', en: 'You must change your password first' },
+  PASSWORD_CHANGE_REQUIRED: { status: 403, zh: '须先修改密码（首次登录或密码已过期）', en: 'You must change your password first (first login, or it has expired)' },
   FORBIDDEN: { status: 403, zh: '无权执行此操作', en: 'You are not allowed to do this' },
+  CSRF_REJECTED: { status: 403, zh: '请求来源无法确认，已拒绝；请在数乡网页中操作', en: 'Refused: a cookie-authenticated change must come from the Shuxiang web apps (X-Shuxiang-Client)' },
   NOT_FOUND: { status: 404, zh: '资源不存在', en: 'Not found' },
   ROUTE_NOT_FOUND: { status: 404, zh: '接口不存在', en: 'No such endpoint' },
   REGION_NOT_FOUND: { status: 404, zh: '区域不存在', en: 'Region not found' },
@@ -20,6 +21,12 @@ export const errorCatalogue = {
   REGION_CODE_CONFLICT: { status: 409, zh: '区域编码冲突', en: 'Region code conflict' },
   WRONG_PASSWORD: { status: 400, zh: '原密码错误', en: 'The current password is wrong' },
   PASSWORD_REUSED: { status: 400, zh: '新密码不能与原密码相同', en: 'The new password must differ from the old one' },
+  PASSWORD_TOO_SHORT: { status: 400, zh: '密码至少 8 位', en: 'The password must have at least 8 characters' },
+  PASSWORD_TOO_SIMPLE: { status: 400, zh: '密码须包含小写字母、大写字母、数字、符号中的至少三类', en: 'The password must mix at least three of: lower-case, upper-case, digits, symbols' },
+  PASSWORD_TOO_COMMON: { status: 400, zh: '密码过于常见，容易被猜中', en: 'The password is too common and easy to guess' },
+  PASSWORD_CONTAINS_PHONE: { status: 400, zh: '密码不能包含或基于手机号', en: 'The password must not contain or be derived from the phone number' },
+  PASSWORD_WHITESPACE: { status: 400, zh: '密码不能以空格开头或结尾，也不能全是空格', en: 'The password must not start or end with spaces, or be only spaces' },
+  SESSION_NOT_FOUND: { status: 404, zh: '登录会话不存在或已结束', en: 'Session not found or already ended' },
   ROLE_REGION_MISMATCH: { status: 400, zh: '角色与所属区域层级不匹配', en: 'The role does not fit the level of the region' },
   INVALID_GEOJSON: { status: 400, zh: 'GeoJSON 数据无效', en: 'Invalid GeoJSON' },
   CASE_NOT_FOUND: { status: 404, zh: '事件不存在', en: 'Case not found' },
@@ -39,6 +46,10 @@ export const errorCatalogue = {
   AUDIO_UNPLAYABLE: { status: 400, zh: '该音频无法确定时长，不能播放', en: 'The audio has no known duration and cannot be broadcast' },
   PAYLOAD_TOO_LARGE: { status: 413, zh: '请求内容过大', en: 'Request body too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '不支持的内容类型', en: 'Unsupported content type' },
+  BAD_HTTP_REQUEST: { status: 400, zh: '请求不符合 HTTP 协议', en: 'The request is not valid HTTP' },
+  REQUEST_TIMEOUT: { status: 408, zh: '请求超时', en: 'The request took too long to arrive' },
+  URI_TOO_LONG: { status: 414, zh: '请求地址过长', en: 'The request URL is too long' },
+  HEADERS_TOO_LARGE: { status: 431, zh: '请求头过大', en: 'The request headers are too large' },
   LOGIN_RATE_LIMITED: { status: 429, zh: '登录尝试过于频繁，请稍后再试', en: 'Too many login attempts; try again later' },
   INTERNAL_ERROR: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, zh: '服务暂不可用', en: 'Service unavailable' },
@@ -173,7 +184,8 @@ export class AppError extends Error {
 
   constructor(
     readonly code: ErrorCode,
-    readonly extra: { details?: FieldProblem[]; retryAfterSeconds?: number; detail?: { zh: string; en: string } } = {},
+    /** `permission`: the permission a FORBIDDEN lacked, for the audit trail only (never sent to the client). */
+    readonly extra: { details?: FieldProblem[]; retryAfterSeconds?: number; detail?: { zh: string; en: string }; permission?: string } = {},
   ) {
     super(errorCatalogue[code].en);
     this.name = 'AppError';

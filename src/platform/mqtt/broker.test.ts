@@ -127,10 +127,7 @@ describe('embedded broker: the topic rule', () => {
   it('disconnects a device on request (disabled, deleted, secret rotated), which fires its will', async () => {
     const b = await device('spk-b', { will: { topic: topics.of('spk-b', 'status'), payload: Buffer.from('{"state":"offline","reason":"connection_lost"}'), qos: 1, retain: true } });
     const before = received.length;
-    console.log('A', b.connected, (b.options as {clientId:string}).clientId);
-    b.on('close', () => console.log('b closed'));
     expect(broker.disconnect('spk-b')).toBe(true);
-    console.log('B');
     await closed(b);
     await vi.waitFor(() => expect(received.slice(before).map((m) => m.topic)).toContain(topics.of('spk-b', 'status')));
     expect(broker.disconnect('spk-b')).toBe(false);

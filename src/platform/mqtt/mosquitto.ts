@@ -1,3 +1,5 @@
+import { DEFAULT_BROKER_LIMITS } from './limits.js';
+
 /**
  * Configuration for an external Mosquitto 2 broker that enforces the same rules as the embedded
  * one (docs/devices.md): the ACL file, and the lines of a password file. Device lines come from
@@ -29,9 +31,11 @@ export function mosquittoAcl(prefix: string, platformUsername: string, frigate?:
 }
 
 /**
- * mosquitto.conf for two listeners: devices on one (client id forced to the username, so no
- * device can take over another's session), the platform on another (its processes need their
- * own client ids), both with the password file and ACL.
+ * mosquitto.conf: devices on one listener (client id forced to the username, so no device can
+ * take over another's session) and optionally on a TLS listener with the same rules, the platform
+ * on another (its processes need their own client ids), all with the password file and ACL.
+ * `maxPacketBytes` is the embedded broker's MQTT_MAX_PACKET_BYTES; `maxConnections` caps each
+ * device listener (Mosquitto has no limit per address or on connections waiting to authenticate).
  */
 export function mosquittoConf(options: {
   devicePort: number;
@@ -40,14 +44,24 @@ export function mosquittoConf(options: {
   aclFile: string;
   bindAddress?: string;
   platformBindAddress?: string;
+  maxPacketBytes?: number;
+  maxConnections?: number;
+  tls?: { port: number; certFile: string; keyFile: string };
 }): string {
+  const bind = options.bindAddress ? ` ${options.bindAddress}` : '';
+  const deviceListener = [
+    'use_username_as_clientid true',
+    ...(options.maxConnections === undefined ? [] : [`max_connections ${options.maxConnections}`]),
+  ];
   return [
     '# Shuxiang: Mosquitto 2 for devices (docs/devices.md)',
     'per_listener_settings false',
     'allow_anonymous false',
     `password_file ${options.passwordFile}`,
     `acl_file ${options.aclFile}`,
-    'max_packet_size 262144',
+    '# Larger packets (whole packet, any client) end the connection; the largest device message is a',
+    '# water meter\'s batch (≤ 64 KiB).',
+    `max_packet_size ${options.maxPacketBytes ?? DEFAULT_BROKER_LIMITS.maxPacketBytes}`,
     'persistence false',
     '# The platform receives every device\'s reports: a broadcast to a thousand speakers brings',
     '# thousands of acks at once, which must queue (the default 1000 would drop the rest).',
@@ -55,8 +69,19 @@ export function mosquittoConf(options: {
     'max_inflight_messages 200',
     '',
     '# Devices: the username (device id) is the client id.',
-    `listener ${options.devicePort}${options.bindAddress ? ` ${options.bindAddress}` : ''}`,
-    'use_username_as_clientid true',
+    `listener ${options.devicePort}${bind}`,
+    ...deviceListener,
+    ...(options.tls
+      ? [
+          '',
+          '# Devices over TLS (1.2 or later): the same accounts and rules.',
+          `listener ${options.tls.port}${bind}`,
+          `certfile ${options.tls.certFile}`,
+          `keyfile ${options.tls.keyFile}`,
+          'tls_version tlsv1.2',
+          ...deviceListener,
+        ]
+      : []),
     '',
     '# The platform processes.',
     `listener ${options.platformPort} ${options.platformBindAddress ?? '127.0.0.1'}`,

@@ -1,10 +1,11 @@
 import type { z } from 'zod';
-import type { loginResult, meResult } from '@server/modules/accounts/accounts.schema';
+import type { loginResult, meResult, sessionList } from '@server/modules/accounts/accounts.schema';
 import { http } from '@/shared/http';
 
 /** Types come straight from the server's zod schemas, so a change there fails `npm run typecheck` here. */
 export type LoginResult = z.infer<typeof loginResult>;
 export type Me = z.infer<typeof meResult>;
+export type SessionItem = z.infer<typeof sessionList>['items'][number];
 
 export interface PlatformInfo {
   name: string;
@@ -19,4 +20,6 @@ export const authApi = {
   me: (silent = false) => http.get<Me>('/api/auth/me', undefined, { silent }),
   changePassword: (currentPassword: string, newPassword: string) =>
     http.post<void>('/api/auth/password', { currentPassword, newPassword }),
+  sessions: () => http.get<z.infer<typeof sessionList>>('/api/auth/sessions'),
+  endSession: (id: string) => http.delete<void>(`/api/auth/sessions/${encodeURIComponent(id)}`),
 };

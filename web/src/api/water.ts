@@ -20,7 +20,7 @@ import type {
   waterSettingsView,
   waterStats,
 } from '@server/modules/water/water.schema';
-import { ApiError, http, type QueryOf, tokenStore } from '@/shared/http';
+import { ApiError, CLIENT_HEADERS, http, type QueryOf } from '@/shared/http';
 
 /** 用水预警 (water meters, readings, alerts): types are the server's zod schemas (src/modules/water/water.schema.ts). */
 export type Meter = z.infer<typeof meterView>;
@@ -64,10 +64,9 @@ export const waterApi = {
   usage: (meterId: string, query: UsageQuery = {}, silent = false) => http.get<UsageSeries>(`/api/water/meters/${id(meterId)}/usage`, { ...query }, { silent }),
   /** A CSV `timestamp,reading_litres` (local times without an offset), sent as text/csv; errors are thrown, not toasted. */
   importCsv: async (meterId: string, csv: string): Promise<CsvImportResult> => {
-    const token = tokenStore.get();
     const response = await fetch(`/api/water/meters/${id(meterId)}/readings/csv`, {
       method: 'POST',
-      headers: { accept: 'application/json', 'content-type': 'text/csv', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { accept: 'application/json', 'content-type': 'text/csv', ...CLIENT_HEADERS },
       body: csv,
     });
     const body: unknown = await response.json().catch(() => undefined);

@@ -1,5 +1,4 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
-import { tokenStore } from '@/shared/http';
 import { hasPermission, loadMe, me } from '@/shared/session';
 
 /** Console routes, one group per domain; `meta.permission` hides what the role may not use. */
@@ -19,6 +18,9 @@ const regionRoutes: RouteRecordRaw[] = [{ path: 'regions', name: 'regions', comp
 const userRoutes: RouteRecordRaw[] = [
   { path: 'users', name: 'users', component: () => import('./views/UsersView.vue'), meta: { permission: 'users.read' } },
 ];
+
+/** 账号安全: one's own signed-in devices. */
+const accountRoutes: RouteRecordRaw[] = [{ path: 'account/sessions', name: 'sessions', component: () => import('./views/SessionsView.vue') }];
 
 const auditRoutes: RouteRecordRaw[] = [
   { path: 'audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { permission: 'audit.read' } },
@@ -94,6 +96,7 @@ const routes: RouteRecordRaw[] = [
       ...regionRoutes,
       ...userRoutes,
       ...auditRoutes,
+      ...accountRoutes,
     ],
   },
   { path: '/:rest(.*)*', redirect: { name: 'home' } },
@@ -103,7 +106,7 @@ export const router = createRouter({ history: createWebHistory(import.meta.env.B
 
 router.beforeEach(async (to) => {
   if (to.meta.public) return true;
-  if (!tokenStore.get() || !(await loadMe())) return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+  if (!(await loadMe())) return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
   if (me.value?.user.mustChangePassword && to.name !== 'password') return { name: 'password' };
   if (to.meta.permission && !hasPermission(to.meta.permission)) return { name: 'home' };
   return true;

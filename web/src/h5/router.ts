@@ -1,5 +1,4 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
-import { tokenStore } from '@/shared/http';
 import { loadMe, me } from '@/shared/session';
 import CaseView from './views/CaseView.vue';
 import DraftsView from './views/DraftsView.vue';
@@ -8,6 +7,7 @@ import LoginView from './views/LoginView.vue';
 import MeView from './views/MeView.vue';
 import MyCasesView from './views/MyCasesView.vue';
 import PasswordView from './views/PasswordView.vue';
+import SessionsView from './views/SessionsView.vue';
 import ClaimsView from './views/points/ClaimsView.vue';
 import ClaimView from './views/points/ClaimView.vue';
 import HistoryView from './views/points/HistoryView.vue';
@@ -47,6 +47,7 @@ import VisitView from './views/village/VisitView.vue';
 const authRoutes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
   { path: '/password', name: 'password', component: PasswordView },
+  { path: '/sessions', name: 'sessions', component: SessionsView },
 ];
 
 const caseRoutes: RouteRecordRaw[] = [
@@ -130,7 +131,7 @@ export const router = createRouter({
 
 router.beforeEach(async (to) => {
   if (to.meta.public) return true;
-  if (!tokenStore.get() || !(await loadMe())) return { name: 'login', query: to.fullPath === '/home' ? {} : { redirect: to.fullPath } };
+  if (!(await loadMe())) return { name: 'login', query: to.fullPath === '/home' ? {} : { redirect: to.fullPath } };
   if (me.value?.user.mustChangePassword && to.name !== 'password') return { name: 'password' };
   return true;
 });

@@ -7,7 +7,7 @@ import './screen.css';
 
 /**
  * 智慧大屏: the township's 1920×1080 big screen (served at /screen/). One page, no router: the
- * sign-in form when no one is signed in (the token is shared with the other apps), else the board.
+ * sign-in form when no one is signed in (the session cookie is shared with the other apps), else the board.
  */
 configureHttp({
   toast: showToast,

@@ -1,13 +1,13 @@
 import { ref } from 'vue';
-import { tokenStore } from '@/shared/http';
+import { sessionHint } from '@/shared/http';
 
 /**
- * What the screen shows as a whole: the sign-in form (no token, or the session ended), the board,
+ * What the screen shows as a whole: the sign-in form (not signed in, or the session ended), the board,
  * or the note that the account must first change its password in the console. And one toast.
  */
 export type ScreenView = 'login' | 'board' | 'password';
 
-export const view = ref<ScreenView>(tokenStore.get() ? 'board' : 'login');
+export const view = ref<ScreenView>(sessionHint.get() ? 'board' : 'login');
 
 export const toast = ref<{ text: string; at: number } | null>(null);
 let toastTimer: ReturnType<typeof setTimeout> | undefined;

@@ -1,8 +1,8 @@
 import { lang, t } from './i18n';
 
 /**
- * The one fetch wrapper both apps use: JSON in and out, the bearer token from localStorage, the
- * platform's error shape `{code, message, messageEn, details:[{field, message, messageEn}]}` turned
+ * The one fetch wrapper the apps use: JSON in and out, the session in the server's HttpOnly cookie
+ * (with the header that lets a cookie-authenticated change through), the platform's error shape `{code, message, messageEn, details:[{field, message, messageEn}]}` turned
  * into an ApiError and a readable toast, and the two session outcomes routed by the app:
  * 401 (signed out or expired) → login; 403 PASSWORD_CHANGE_REQUIRED → change password.
  */
@@ -64,22 +64,40 @@ export function configureHttp(next: HttpHooks): void {
   hooks = next;
 }
 
-const TOKEN_KEY = 'shuxiang.token';
+/**
+ * The server refuses a change (POST, PUT, PATCH, DELETE) signed in by the cookie without this header,
+ * which another site cannot make a browser send (cross-site request forgery).
+ */
+export const CLIENT_HEADERS = { 'x-shuxiang-client': 'web' } as const;
 
-export const tokenStore = {
-  get(): string | null {
+const SIGNED_IN_KEY = 'shuxiang.signedIn';
+
+try {
+  // Older versions kept the token itself here, where any script on the page could read it.
+  localStorage.removeItem('shuxiang.token');
+} catch {
+  // storage unavailable: nothing was kept either
+}
+
+/**
+ * Whether this browser signed in. The session itself is the login's HttpOnly cookie, which no script
+ * can read (so none can steal it); this mark is not secret and only spares a signed-out visitor a
+ * request that would answer 401. Shared by the apps (same origin).
+ */
+export const sessionHint = {
+  get(): boolean {
     try {
-      return localStorage.getItem(TOKEN_KEY);
+      return localStorage.getItem(SIGNED_IN_KEY) === '1';
     } catch {
-      return null;
+      return false;
     }
   },
-  set(token: string): void {
-    localStorage.setItem(TOKEN_KEY, token);
+  set(): void {
+    localStorage.setItem(SIGNED_IN_KEY, '1');
   },
   /** Also forgets the cached profile (session.ts keeps it for offline start-up). */
   clear(): void {
-    localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(SIGNED_IN_KEY);
     localStorage.removeItem('shuxiang.me');
   },
 };
@@ -124,9 +142,8 @@ export function queryString(query: Query | undefined): string {
 }
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const token = tokenStore.get();
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
+  const wasSignedIn = sessionHint.get();
+  const headers: Record<string, string> = { accept: 'application/json', ...CLIENT_HEADERS };
   let body: BodyInit | undefined;
   if (options.form) body = options.form;
   else if (options.body !== undefined) {
@@ -165,8 +182,8 @@ export async function request<T>(method: string, path: string, options: RequestO
 
   if (response.status === 401 && errorBody.code === 'UNAUTHENTICATED') {
     // The session ended (expired, revoked, password changed elsewhere): back to the login page.
-    tokenStore.clear();
-    if (token) hooks.toast(t('error.sessionEnded'));
+    sessionHint.clear();
+    if (wasSignedIn) hooks.toast(t('error.sessionEnded'));
     hooks.onUnauthenticated();
     throw error;
   }
@@ -185,7 +202,7 @@ export const http = {
   put: <T>(path: string, body: unknown, options?: Omit<RequestOptions, 'body'>) => request<T>('PUT', path, { ...options, body }),
   delete: <T>(path: string, options?: RequestOptions) => request<T>('DELETE', path, options),
   upload: <T>(path: string, form: FormData, options?: Omit<RequestOptions, 'form'>) => request<T>('POST', path, { ...options, form }),
-  /** GET a file (with the bearer token, which a plain link would not send). */
+  /** GET a file as a Blob (a download the page names and saves). */
   blob: (path: string, query?: Query, options?: Omit<RequestOptions, 'query' | 'body' | 'blob'>) => request<Blob>('GET', path, { ...options, query, blob: true }),
 };
 

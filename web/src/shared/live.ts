@@ -1,9 +1,10 @@
 import type { Alarm, CameraStatus } from '@/api/safe-village';
-import { tokenStore } from './http';
+import { sessionHint } from './http';
 
 /**
- * The platform's live events (GET /api/live, Server-Sent Events). EventSource cannot send the
- * bearer token, so the stream is read with fetch and a ReadableStream and parsed here. One
+ * The platform's live events (GET /api/live, Server-Sent Events), signed in by the session cookie.
+ * The stream is read with fetch and a ReadableStream and parsed here, because EventSource hides the
+ * status (a 401/403 must stop it rather than retry) and sets its own reconnection. One
  * subscription holds one connection; it reconnects with a growing delay (1 s, 2 s, 4 s … 30 s, with
  * jitter) after an error, a silent connection or a server restart, and stops for good on
  * unsubscribe, on 401/403, or when no one is signed in.
@@ -169,8 +170,7 @@ export function subscribeLive(handlers: LiveHandlers, options: LiveOptions = {})
 
   async function connect() {
     if (stopped) return;
-    const token = tokenStore.get();
-    if (!token) {
+    if (!sessionHint.get()) {
       stop();
       return;
     }
@@ -179,7 +179,7 @@ export function subscribeLive(handlers: LiveHandlers, options: LiveOptions = {})
     controller = ctrl;
     armIdle();
     try {
-      const headers: Record<string, string> = { accept: 'text/event-stream', authorization: `Bearer ${token}` };
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (lastEventId) headers['last-event-id'] = lastEventId;
       const response = await doFetch(path, { headers, signal: ctrl.signal, cache: 'no-store' });
       if (response.status === 401 || response.status === 403) {

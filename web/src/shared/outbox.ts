@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { casesApi, type SubmitCaseBody, uploadPhotos } from '@/api/cases';
-import { ApiError, errorText, tokenStore } from './http';
+import { ApiError, errorText, sessionHint } from './http';
 import { dataUrlToBlob } from './images';
 
 /**
@@ -82,7 +82,7 @@ async function sendOne(report: QueuedReport): Promise<void> {
 
 /** Tries every queued report once; stops at the first network failure. */
 export async function flush(): Promise<number> {
-  if (sending.value || outbox.value.length === 0 || !tokenStore.get()) return 0;
+  if (sending.value || outbox.value.length === 0 || !sessionHint.get()) return 0;
   sending.value = true;
   let sent = 0;
   try {

@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { authApi, type Me } from '@/api/auth';
-import { ApiError, tokenStore } from './http';
+import { ApiError, sessionHint } from './http';
 import { pick } from './i18n';
 import { roleLabel } from './labels';
 
@@ -15,8 +15,9 @@ export function hasPermission(permission: string): boolean {
 }
 
 export async function login(phone: string, password: string) {
+  // The answer also sets the session cookie; the token in its body is for API clients and stays unused here.
   const result = await authApi.login(phone, password);
-  tokenStore.set(result.token);
+  sessionHint.set();
   localStorage.removeItem(ME_KEY);
   me.value = null;
   return result;
@@ -33,11 +34,11 @@ function cachedMe(): Me | null {
 }
 
 /**
- * Loads `me` when a token is stored; false when there is none or it is no longer valid. Offline,
+ * Loads `me` when this browser signed in; false when it did not or the session ended. Offline,
  * the last answer (kept in localStorage) stands in, so a villager can still write a report.
  */
 export async function loadMe(): Promise<boolean> {
-  if (!tokenStore.get()) return false;
+  if (!sessionHint.get()) return false;
   if (me.value) return true;
   try {
     me.value = await authApi.me(true);
@@ -57,8 +58,9 @@ export async function loadMe(): Promise<boolean> {
 }
 
 export async function logout(): Promise<void> {
-  if (tokenStore.get()) await authApi.logout().catch(() => undefined);
-  tokenStore.clear();
+  // The server revokes the session and clears the cookie.
+  if (sessionHint.get()) await authApi.logout().catch(() => undefined);
+  sessionHint.clear();
   localStorage.removeItem(ME_KEY);
   me.value = null;
 }

@@ -16,6 +16,8 @@ import * as createVillageServices from './20261127190000-create-village-services
 import * as studyMaterialFiles from './20261127200000-study-material-files.js';
 import * as caseSourceWater from './20261127210000-case-source-water.js';
 import * as partyLeaveApproval from './20261127220000-party-leave-approval.js';
+import * as accountsSecurity from './20261207100000-accounts-security.js';
+import * as auditChain from './20261207110000-audit-chain.js';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so they load the same
@@ -39,4 +41,6 @@ export const migrations: Record<string, Migration> = {
   '20261127200000-study-material-files': studyMaterialFiles,
   '20261127210000-case-source-water': caseSourceWater,
   '20261127220000-party-leave-approval': partyLeaveApproval,
+  '20261207100000-accounts-security': accountsSecurity,
+  '20261207110000-audit-chain': auditChain,
 };
