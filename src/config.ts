@@ -47,7 +47,8 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
-  EMBEDDED_PG_PORT: port.default(54329),
+  // Unset: 54329, or a free port remembered in the data folder when 54329 is taken (embedded-postgres.ts).
+  EMBEDDED_PG_PORT: port.optional(),
   DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
   SHUXIANG_DEMO: booleanString.default(true),
   // Demo mode (published passwords) on a non-loopback HTTP/MQTT address is refused unless this is true.
@@ -131,6 +132,8 @@ const envSchema = z.object({
   FRIGATE_MQTT_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('frigate'),
   FRIGATE_MQTT_PASSWORD: mqttPassword.optional(),
   DEMO_CAMERA_VIDEO: z.string().min(1).optional(),
+  // OpenCV's sample files (tests, the demo camera's first choice); default <repo>/.cache/samples.
+  SHUXIANG_SAMPLES_DIR: z.string().min(1).optional(),
   DEMO_RTSP_PORT: z.coerce.number().int().min(0).max(65535).default(8554),
   // 用水预警: no texts to households in these local hours (queued until the end); the demo's simulated meters.
   WATER_QUIET_HOURS: z
@@ -165,7 +168,8 @@ export interface Config {
   /** `tls`: HTTPS on `port` (HTTPS_CERT_FILE/HTTPS_KEY_FILE, read and checked at load). `trustProxy`: true or the proxy's addresses. */
   http: { port: number; host: string; trustProxy: boolean | string[]; tls?: HttpTls };
   dataDir: string;
-  database: { url?: string; embeddedPort: number; poolSize: number };
+  /** `embeddedPort` unset: chosen by the embedded server (54329, else a free port kept in the data folder). */
+  database: { url?: string; embeddedPort?: number; poolSize: number };
   demo: boolean;
   /** Demo mode may listen on non-loopback addresses (SHUXIANG_DEMO_PUBLIC). */
   demoPublic: boolean;
@@ -212,7 +216,8 @@ export interface Config {
  * 平安乡村. `detector`: this process reads the cameras' streams (turn off where separate
  * `shuxiang worker detector` processes do). `frigate`: the topic prefix of Frigate's events and,
  * with the embedded broker, the account Frigate connects with (none without a password).
- * `demoVideo`/`demoRtspPort`: the demo's virtual camera (default: the opencv-doc sample when present).
+ * `demoVideo`/`demoRtspPort`: the demo's virtual camera (default: the cached opencv-doc sample, else the
+ * copy shipped in assets/demo-camera/). `samplesDir`: where OpenCV's samples are cached (unset: .cache/samples).
  */
 export interface SafeVillageConfig {
   detector: boolean;
@@ -220,6 +225,7 @@ export interface SafeVillageConfig {
   frigate: { topicPrefix: string; username: string; password?: string };
   demoVideo?: string;
   demoRtspPort: number;
+  samplesDir?: string;
 }
 
 /**
@@ -418,6 +424,7 @@ export function loadConfig(env: EnvInput = process.env): Config {
       frigate: { topicPrefix: e.FRIGATE_TOPIC_PREFIX, username: e.FRIGATE_MQTT_USERNAME, password: e.FRIGATE_MQTT_PASSWORD },
       demoVideo: e.DEMO_CAMERA_VIDEO,
       demoRtspPort: e.DEMO_RTSP_PORT,
+      samplesDir: e.SHUXIANG_SAMPLES_DIR && path.resolve(e.SHUXIANG_SAMPLES_DIR),
     },
     water: {
       quietStart: Number(e.WATER_QUIET_HOURS.slice(0, 2)) * 60 + Number(e.WATER_QUIET_HOURS.slice(3, 5)),

@@ -14,6 +14,8 @@ import { DetectorRunner } from './modules/safe-village/detector/detector-runner.
 import { demoMeters, seedDemoMeters } from './modules/water/demo-meters.js';
 import { MeterSimulator } from './modules/water/meter-simulator.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './platform/db/embedded-postgres.js';
+import { fetchSamplesInBackground, type SamplesFetch } from './platform/media/sample-media.js';
+import { demoPartyMembers } from './modules/party/party.demo.js';
 import { migrateToLatest } from './platform/db/migrator.js';
 import { demoExposureProblem, startupWarnings } from './platform/exposure.js';
 import { resolveSecret } from './platform/signing.js';
@@ -64,7 +66,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   }
 }
 
-function banner(config: Config, seeded: boolean, mqttUrl?: string, demoCameraUrl?: string): string {
+function banner(config: Config, seeded: boolean, mqttUrl?: string, demoCamera?: DemoCameraStream): string {
   const base = `${config.http.tls ? 'https' : 'http'}://localhost:${config.http.port}`;
   const lines = [
     '',
@@ -78,7 +80,7 @@ function banner(config: Config, seeded: boolean, mqttUrl?: string, demoCameraUrl
     `  MQTT 设备接入:       ${mqttUrl ?? '(not connected)'}${config.mqtt.url ? ' (external broker)' : ''}`,
     ...(config.demo
       ? [
-          `  Demo camera 演示摄像头: ${demoCameraUrl ? `${demoCameraUrl} (OpenCV vtest.avi; alarms at ${base}/console/ → 平安乡村)` : '(no video: run `npm run shuxiang -- samples fetch`, then restart)'}`,
+          `  Demo camera 演示摄像头: ${demoCamera ? `${demoCamera.url} (${path.relative(process.cwd(), demoCamera.video.file)}; alarms at ${base}/console/ → 平安乡村)` : '(not streaming: see the log above)'}`,
         ]
       : []),
     `  Data 数据目录:       ${config.database.url ? '(external PostgreSQL via DATABASE_URL)' : path.relative(process.cwd(), config.dataDir) || '.'}`,
@@ -86,6 +88,10 @@ function banner(config: Config, seeded: boolean, mqttUrl?: string, demoCameraUrl
   if (config.demo) {
     lines.push('', `  Demo accounts 演示账号 (password 密码: ${DEMO_PASSWORD})${seeded ? ' — seeded just now' : ''}:`);
     for (const a of demoAccounts) lines.push(`    ${a.phone}  ${roleLabels[a.role].zh.padEnd(6, '　')} ${a.where}`);
+    // 智慧党建: 西阳邱村党支部's members sign in on the phone app with the same password.
+    const members = demoPartyMembers.filter((m) => m.account === 'new').map((m) => `${m.phone} ${m.name}`);
+    lines.push(`  Party members 党员 (西阳邱村党支部, same password 同一密码):`);
+    for (let i = 0; i < members.length; i += 4) lines.push(`    ${members.slice(i, i + 4).join('  ')}`);
   }
   const warnings = startupWarnings(config);
   if (warnings.length > 0) lines.push('', '  ⚠ Warnings 警告:', ...warnings.map((w) => `    - ${w}`));
@@ -120,6 +126,7 @@ export async function startPlatform(config: Config): Promise<void> {
   let meterSimulator: MeterSimulator | undefined;
   let detector: DetectorRunner | undefined;
   let demoCamera: DemoCameraStream | undefined;
+  let samplesFetch: SamplesFetch | undefined;
   let stopping = false;
 
   // Registered before anything opens, so a signal during start-up also closes what is open so far.
@@ -140,6 +147,7 @@ export async function startPlatform(config: Config): Promise<void> {
       await Promise.all(pollers.map((poller) => poller.stop()));
       await detector?.stop();
       await demoCamera?.stop();
+      await samplesFetch?.stop();
       await meterSimulator?.stop();
       await messaging?.close();
       await database?.close();
@@ -152,15 +160,6 @@ export async function startPlatform(config: Config): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
-  // npm (`npm start`, `npm run shuxiang -- start`) passes a SIGTERM to the script's shell only,
-  // which dies and leaves this process running: under npm, losing our parent means stop.
-  if (process.env.npm_lifecycle_event) {
-    const parent = process.ppid;
-    setInterval(() => {
-      if (process.ppid !== parent) void stop('parent exited');
-    }, 500).unref();
-  }
-
   let seeded = false;
   try {
     database = await openDatabase(config, logger);
@@ -199,7 +198,11 @@ export async function startPlatform(config: Config): Promise<void> {
       await services.externalDetections.listenToFrigate(messaging.bus, config.safeVillage.frigate.topicPrefix);
     }
     if (config.demo) {
-      demoCamera = await startDemoCameraStream({ video: config.safeVillage.demoVideo, port: config.safeVillage.demoRtspPort, ffmpegPath: config.audio.ffmpegPath, logger });
+      const { demoVideo, samplesDir } = config.safeVillage;
+      demoCamera = await startDemoCameraStream({ video: demoVideo, samplesDir, port: config.safeVillage.demoRtspPort, ffmpegPath: config.audio.ffmpegPath, logger });
+      // The camera streams the shipped copy when OpenCV's samples are not cached; the tests need
+      // them, so they are fetched meanwhile (never blocking start, failing with a warning).
+      samplesFetch = fetchSamplesInBackground(logger, samplesDir);
       const streamUrl = demoCamera?.url ?? demoStreamUrl(config.safeVillage.demoRtspPort);
       await seedDemoCameras({ safeVillage: services.safeVillage, devices: services.devices, meta: services.meta }, streamUrl, systemClock.now());
     }
@@ -234,6 +237,7 @@ export async function startPlatform(config: Config): Promise<void> {
     await Promise.all(pollers.map((poller) => poller.stop().catch(() => undefined)));
     await detector?.stop().catch(() => undefined);
     await demoCamera?.stop().catch(() => undefined);
+    await samplesFetch?.stop();
     await meterSimulator?.stop().catch(() => undefined);
     await messaging?.close().catch(() => undefined);
     await database?.close().catch(() => undefined);
@@ -247,5 +251,5 @@ export async function startPlatform(config: Config): Promise<void> {
     throw error;
   }
   logger.info({ ms: Date.now() - started }, 'ready');
-  process.stdout.write(banner(config, seeded, messaging?.broker?.describeListeners(config.mqtt.deviceUrl) ?? messaging?.deviceUrl, demoCamera?.url));
+  process.stdout.write(banner(config, seeded, messaging?.broker?.describeListeners(config.mqtt.deviceUrl) ?? messaging?.deviceUrl, demoCamera));
 }

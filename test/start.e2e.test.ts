@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -65,6 +65,7 @@ const configVars = [
   'DETECTOR_THREADS',
   'DEMO_CAMERA_VIDEO',
   'DEMO_RTSP_PORT',
+  'SHUXIANG_SAMPLES_DIR',
   'FRIGATE_MQTT_PASSWORD',
 ];
 
@@ -579,6 +580,60 @@ describe.sequential('shuxiang start (real CLI, embedded PostgreSQL)', () => {
 
     await stopCleanly(server, prod);
   }, STEP_TIMEOUT);
+
+  it('a second instance on one machine, EMBEDDED_PG_PORT unset: it picks a free port and keeps it; with no samples cached and apt unable to fetch them, the demo camera streams the shipped video and raises the alarm', async () => {
+    // A machine without apt lists (a fresh Debian, as non-root): apt-get exists but finds no opencv-doc.
+    const aptDir = makeTempDir('shuxiang-e2e-apt-');
+    for (const dir of ['lists/partial', 'cache/archives/partial']) mkdirSync(path.join(aptDir, dir), { recursive: true });
+    const aptConfig = path.join(aptDir, 'apt.conf');
+    writeFileSync(aptConfig, `Dir::State::Lists "${aptDir}/lists/";\nDir::Cache "${aptDir}/cache/";\n`);
+    const freshMachine = { SHUXIANG_SAMPLES_DIR: path.join(aptDir, 'samples'), APT_CONFIG: aptConfig };
+    // Like envOf, without EMBEDDED_PG_PORT.
+    const autoEnv = (s: { dataDir: string; port: number }) => ({ SHUXIANG_DATA_DIR: s.dataDir, PORT: String(s.port), MQTT_PORT: '0', DEMO_RTSP_PORT: '0' });
+    const pgPortOf = (dataDir: string) => Number(readFileSync(postmasterPid(dataDir), 'utf8').split('\n')[3]);
+    const one = { dataDir: path.join(makeTempDir('shuxiang-e2e-one-'), 'data'), port: await freePort() };
+    const two = { dataDir: path.join(makeTempDir('shuxiang-e2e-two-'), 'data'), port: await freePort() };
+
+    const first = runCli(['start'], autoEnv(one));
+    await waitHealthy(first, one.port);
+    const firstPgPort = pgPortOf(one.dataDir); // 54329, unless something else on this machine holds it
+    const second = runCli(['start'], { ...autoEnv(two), ...freshMachine });
+    await waitHealthy(second, two.port);
+    await waitForStdout(second, /is running[\s\S]*Health/, 90_000);
+    const secondPgPort = pgPortOf(two.dataDir);
+    expect(secondPgPort).not.toBe(firstPgPort);
+    expect(secondPgPort).not.toBe(54329);
+    expect(second.stdout).toContain('port 54329 is in use');
+    expect(readFileSync(path.join(two.dataDir, 'pg-port'), 'utf8').trim()).toBe(String(secondPgPort));
+    expect((await request(one.port, 'GET', '/api/health')).body).toEqual({ status: 'ok', db: 'ok' });
+
+    // The samples could not be fetched (a warning, not a failure); the camera streams the shipped copy.
+    expect(second.stdout).toContain('sample files: not fetched');
+    expect(second.stdout).toMatch(/演示摄像头: rtsp:\/\/127\.0\.0\.1:\d+\/xiyangqiu-pond \(assets\/demo-camera\/vtest\.mp4;/);
+    // Party members are in the banner's demo accounts.
+    expect(second.stdout).toMatch(/13800000101 王建国[\s\S]*13800000107 陈静/);
+    const token = await tokenOf(two.port, TOWNSHIP_STAFF, DEMO_PASSWORD);
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const alarms = await request(two.port, 'GET', '/api/alarms?cameraId=cam-130631202206-01', { token });
+      expect(alarms.status, alarms.text).toBe(200);
+      if (alarms.body.total > 0) {
+        expect(alarms.body.items[0]).toMatchObject({ source: 'detector', zoneName: '鱼塘', label: 'person' });
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`no alarm from the shipped video within 120 s: ${describeChild(second)}`);
+      await sleep(1_000);
+    }
+
+    await stopCleanly(first, { ...one, pgPort: firstPgPort });
+    await stopCleanly(second, { ...two, pgPort: secondPgPort });
+    // Restarted, it keeps its port although 54329 is free again.
+    const again = runCli(['start'], { ...autoEnv(two), ...freshMachine });
+    await waitHealthy(again, two.port);
+    expect(pgPortOf(two.dataDir)).toBe(secondPgPort);
+    expect(again.stdout).not.toContain('is in use');
+    await stopCleanly(again, { ...two, pgPort: secondPgPort });
+  }, 2 * STEP_TIMEOUT);
 
   it('refuses demo mode on a network address unless SHUXIANG_DEMO_PUBLIC=true, touching nothing', async () => {
     const dataDir = path.join(makeTempDir('shuxiang-e2e-public-'), 'data');

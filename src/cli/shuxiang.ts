@@ -9,7 +9,7 @@ import { mosquittoAcl } from '../platform/mqtt/mosquitto.js';
 import { simulateSpeakers, simulateUsage } from './simulate-speakers.js';
 import { simulateMeters, simulateMetersUsage } from './simulate-meters.js';
 import { detectorUsage, runDetectorWorker } from './detector-worker.js';
-import { sampleFile, samplesDir } from '../platform/media/sample-media.js';
+import { sampleFile, sampleNames, samplesDir } from '../platform/media/sample-media.js';
 import { featureCollection } from '../modules/regions/regions.schema.js';
 import { seedDemo } from '../modules/demo/demo.seed.js';
 import { systemClock } from '../platform/clock.js';
@@ -36,7 +36,8 @@ Usage: shuxiang <command>   (from a checkout: npm run shuxiang -- <command>)
                                 read cameras and raise alarms in a process of its own
   audit verify                  walk the audit trail's hash chain; exit 1 at the first broken link
   samples fetch                 get OpenCV's sample video and photos (Debian opencv-doc) for the
-                                demo's virtual camera and the tests, into .cache/samples/
+                                tests, into .cache/samples/ (or SHUXIANG_SAMPLES_DIR); the demo
+                                camera streams a copy shipped in assets/demo-camera/ without them
 
 Configuration comes from environment variables; see README.md.
 `;
@@ -144,8 +145,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'samples':
       if (sub !== 'fetch') break;
-      sampleFile('vtest.avi');
-      console.log(`OpenCV's samples are in ${samplesDir}. 示例视频已就绪。`);
+      for (const name of sampleNames) sampleFile(name, config.safeVillage.samplesDir);
+      console.log(`OpenCV's samples are in ${config.safeVillage.samplesDir ?? samplesDir}. 示例文件已就绪。`);
       return 0;
     case undefined:
     case 'help':

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
 import { cspDirectives } from '../../src/platform/http/security-headers.js';
-import { centroid, mercator, TILE } from '../../web/src/screen/tiles.ts';
+import { labelPointOf, mercator, TILE } from '../../web/src/screen/tiles.ts';
 import { calling, ensureWebBuilt, launchBrowser, signInContext, type TestBrowser } from '../support/browser.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -413,7 +413,7 @@ describe('智慧大屏', () => {
 
     // 西阳邱村's label point, in Mercator, falls in one tile: that tile's <img> puts it where the chart does.
     const village = map.features.find((f) => f.properties.code === VILLAGE)!;
-    const [mx, my] = mercator(centroid(village.geometry)!);
+    const [mx, my] = mercator(labelPointOf(village.geometry)!);
     const n = 2 ** zoom;
     const [tx, ty] = [Math.floor((mx * n) / TILE), Math.floor((my * n) / TILE)];
     const [fx, fy] = [(mx * n) / TILE - tx, (my * n) / TILE - ty];

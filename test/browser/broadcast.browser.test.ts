@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { demoAccounts } from '../../src/modules/demo/demo.seed.js';
 import type { DeviceMessagingHandle } from '../../src/modules/devices/device-messaging.js';
 import { SpeakerSimulator } from '../../src/modules/devices/speaker-simulator.js';
-import { calling, ensureWebBuilt, launchBrowser, logInConsole, logInPhone, type TestBrowser } from '../support/browser.js';
+import { calling, clickMenu, ensureWebBuilt, launchBrowser, logInConsole, logInPhone, type TestBrowser } from '../support/browser.js';
 import { makeWav, mqttTestEnv, startTestMessaging, testDeviceId, testDeviceSecret } from '../support/mqtt.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -234,7 +234,7 @@ describe('云广播: a cadre broadcasts to the village from the phone; the towns
     await logInConsole(page, base, STAFF.phone, 'menu-broadcasts');
 
     // 音柱设备: online counts, the list, the map with the three simulated speakers in green.
-    await page.getByTestId('menu-broadcast-speakers').click();
+    await clickMenu(page, 'broadcast-speakers');
     await page.waitForURL(/\/console\/broadcasts\/speakers$/);
     const stats = await api<{ total: number; online: number }>('GET', '/api/devices/stats', STAFF.phone);
     expect(stats.online).toBe(3);
@@ -252,7 +252,7 @@ describe('云广播: a cadre broadcasts to the village from the phone; the towns
     await expect.poll(() => page.getByTestId('speakers-table').locator('tbody tr').count()).toBe(3);
 
     // 广播记录 → the cadre's broadcast: 3 of 5 played, the two demo speakers offline.
-    await page.getByTestId('menu-broadcasts').click();
+    await clickMenu(page, 'broadcasts');
     await page.waitForURL(/\/console\/broadcasts$/);
     await page.getByTestId(`broadcast-coverage-${village.id}`).filter({ hasText: '3 / 5' }).waitFor();
     await page.getByTestId(`broadcast-open-${village.id}`).click();
@@ -265,7 +265,7 @@ describe('云广播: a cadre broadcasts to the village from the phone; the towns
     }
 
     // 发布广播: an emergency to the whole township, listened to first, confirmed in red.
-    await page.getByTestId('menu-broadcasts').click();
+    await clickMenu(page, 'broadcasts');
     await page.getByTestId('broadcast-compose').click();
     await page.waitForURL(/\/console\/broadcasts\/new$/);
     await page.getByTestId('compose-target-summary').filter({ hasText: '全乡（黑堡乡）' }).waitFor();
@@ -329,7 +329,7 @@ describe('云广播: a cadre broadcasts to the village from the phone; the towns
     const context = await browser.newPhone(DESKTOP);
     const page = await context.newPage();
     await logInConsole(page, base, STAFF.phone, 'menu-broadcasts');
-    await page.getByTestId('menu-broadcast-schedules').click();
+    await clickMenu(page, 'broadcast-schedules');
     await page.waitForURL(/\/console\/broadcasts\/schedules$/);
     await page.getByTestId(`schedule-${once.id}`).getByText('一次').waitFor();
     await page.getByTestId(`schedule-${weekly.id}`).getByText('每周 周一、周三、周五 19:00').waitFor();

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_BRANCH_ID } from '../../src/modules/party/party.demo.js';
-import { calling, ensureWebBuilt, launchBrowser, logInConsole, responseTo, submitLogin, type TestBrowser } from '../support/browser.js';
+import { calling, clickMenu, ensureWebBuilt, launchBrowser, logInConsole, responseTo, submitLogin, type TestBrowser } from '../support/browser.js';
 import { sampleFile } from '../support/samples.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -131,7 +131,7 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
     consolePage = { context, page };
     await logInConsole(page, base, SECRETARY.phone);
 
-    await page.getByTestId('menu-party-meetings').click();
+    await clickMenu(page, 'party-meetings');
     await page.waitForURL(/\/console\/party\/meetings$/);
     // The demo branch held its meetings of the last three months; one 党小组会 was entered late.
     await page.getByTestId('party-meetings-table').getByText('补录').first().waitFor();
@@ -164,7 +164,7 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
 
   it('1b. the secretary publishes a study guide, a PDF uploaded in the console, to the branch', { timeout: 120_000 }, async () => {
     const page = secretaryPage();
-    await page.getByTestId('menu-party-study').click();
+    await clickMenu(page, 'party-study');
     await page.waitForURL(/\/console\/party\/study$/);
     await page.getByTestId('party-material-create').click();
     const dialog = page.getByTestId('party-material-dialog');
@@ -286,7 +286,7 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
     expect(meeting.attendance.find((a) => a.name === ON_LEAVE.name)).toMatchObject({ status: 'leave', leaveDecision: 'approved', leaveDecidedByName: SECRETARY.name });
 
     // 完成情况: this month's 主题党日 is done for 西阳邱村党支部.
-    await page.getByTestId('menu-party-completion').click();
+    await clickMenu(page, 'party-completion');
     await page.waitForURL(/\/console\/party\/completion$/);
     await page.getByTestId(`party-completion-${DEMO_BRANCH_ID}-theme_day`).filter({ hasText: '已完成 1/1' }).waitFor();
     expect(await themeDay()).toMatchObject({ status: 'done', held: 1 });
@@ -299,14 +299,14 @@ describe('智慧党建: a 主题党日 planned in the console, signed into from 
 
   it('5. the register, the dues with six months unpaid flagged, and the tree', { timeout: 120_000 }, async () => {
     const page = secretaryPage();
-    await page.getByTestId('menu-party-dues').click();
+    await clickMenu(page, 'party-dues');
     await page.waitForURL(/\/console\/party\/dues$/);
     await page.getByTestId('party-dues-table').getByText('连续 7 个月未交').waitFor();
     await screenshot(page, 'party-10-console-dues');
-    await page.getByTestId('menu-party-members').click();
+    await clickMenu(page, 'party-members');
     await page.getByTestId('party-members-table').getByText('北京市朝阳区').waitFor();
     await screenshot(page, 'party-11-console-members');
-    await page.getByTestId('menu-party-organisations').click();
+    await clickMenu(page, 'party-organisations');
     await page.getByTestId(`party-org-${DEMO_BRANCH_ID}`).waitFor();
     await screenshot(page, 'party-12-console-organisations');
     await consolePage?.context.close();

@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../src/modules/demo/demo.seed.js';
 import { demoStoreItems } from '../../src/modules/points/points.demo.js';
-import { calling, ensureWebBuilt, launchBrowser, logInConsole, logInPhone, responseTo, type TestBrowser } from '../support/browser.js';
+import { calling, clickMenu, ensureWebBuilt, launchBrowser, logInConsole, logInPhone, responseTo, type TestBrowser } from '../support/browser.js';
 import { sampleFile } from '../support/samples.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -263,7 +263,7 @@ describe('积分制 and 积分超市: points for a closed case, redeemed on the 
     const page = await context.newPage();
     await logInConsole(page, base, CADRE.phone, 'menu-points-store');
 
-    await page.getByTestId('menu-points-store').click();
+    await clickMenu(page, 'points-store');
     await page.waitForURL(/\/console\/points\/store/);
     await page.getByTestId('store-tab-orders').click();
     await page.waitForURL(/\/console\/points\/store\?tab=orders$/);
@@ -290,7 +290,7 @@ describe('积分制 and 积分超市: points for a closed case, redeemed on the 
     expect((await balanceOf(VILLAGER.phone)).person.balance).toBe(before.balance - TOWEL.price);
 
     // 积分台账: the village's entries, the redemption among them, and the same selection as CSV.
-    await page.getByTestId('menu-points-ledger').click();
+    await clickMenu(page, 'points-ledger');
     await page.waitForURL(/\/console\/points\/ledger$/);
     const ledger = page.getByTestId('ledger-table');
     await ledger.getByText(`积分超市兑换：${TOWEL.name} × 1`).waitFor();
@@ -374,7 +374,7 @@ describe('积分制 and 积分超市: points for a closed case, redeemed on the 
     const context = await browser.newPhone(DESKTOP);
     const desk = await context.newPage();
     await logInConsole(desk, base, CADRE.phone, 'menu-points-store');
-    await desk.getByTestId('menu-points-claims').click();
+    await clickMenu(desk, 'points-claims');
     await desk.waitForURL(/\/console\/points\/claims$/);
     const row = desk.getByTestId('claims-table').locator('tr').filter({ has: desk.getByTestId(`claim-approve-${claim.id}`) });
     await row.getByText(CLAIM).waitFor();

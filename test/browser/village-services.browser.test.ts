@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from '../../src/modules/demo/demo.seed.js';
-import { calling, ensureWebBuilt, launchBrowser, logInConsole, logInPhone, type TestBrowser } from '../support/browser.js';
+import { calling, clickMenu, ensureWebBuilt, launchBrowser, logInConsole, logInPhone, type TestBrowser } from '../support/browser.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -195,7 +195,7 @@ describe('乡村信息、办证办事: a villager in elder-friendly mode reads a
     const context = await browser.newPhone(DESKTOP);
     const page = await context.newPage();
     await logInConsole(page, base, CADRE.phone);
-    await page.getByTestId('menu-vs-requests').click();
+    await clickMenu(page, 'vs-requests');
     await page.waitForURL(/\/console\/service-requests$/);
     await page.getByTestId(`request-row-${requestId}`).filter({ hasText: '低保申请' }).waitFor();
     await page.getByTestId(`request-state-${requestId}`).filter({ hasText: '待受理' }).waitFor();
@@ -212,7 +212,7 @@ describe('乡村信息、办证办事: a villager in elder-friendly mode reads a
     // The console's notices: the villager's read shows in the count.
     await page.keyboard.press('Escape');
     await page.getByTestId('request-drawer-state').waitFor({ state: 'hidden' });
-    await page.getByTestId('menu-vs-notices').click();
+    await clickMenu(page, 'vs-notices');
     await page.waitForURL(/\/console\/notices$/);
     await page.getByTestId(`notice-reads-${MEDICAL_NOTICE}`).filter({ hasText: '1' }).waitFor();
     await screenshot(page, 'village-7-console-notices');
@@ -251,7 +251,7 @@ describe('乡村信息、办证办事: a villager in elder-friendly mode reads a
     expect(broadcast).toMatchObject({ title: '村务公开：2026年冬季困难群众取暖补贴发放公示', target: { codes: ['130631202206'] } });
 
     // The elderly register's visit plans, overdue first.
-    await page.getByTestId('menu-vs-plans').click();
+    await clickMenu(page, 'vs-plans');
     await page.waitForURL(/\/console\/elderly\/plans$/);
     await page.getByTestId('elderly-stats').waitFor();
     await page.getByTestId('elderly-table').getByText('王秀英').waitFor();

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
 import { DEMO_BRANCH_ID } from '../../src/modules/party/party.demo.js';
-import { centroid, mercator } from '../../web/src/screen/tiles.ts';
+import { labelPointOf, mercator } from '../../web/src/screen/tiles.ts';
 import { calling, ensureWebBuilt, launchBrowser, logInConsole, logInPhone, type TestBrowser } from '../support/browser.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { emptyFindings, type Findings, installProbe, Payloads, scanScriptUrls, seenPayloads } from '../support/xss-probe.js';
@@ -26,6 +26,8 @@ const VILLAGE = '130631202206'; // 西阳邱村
 const GRID = `${VILLAGE}01`;
 const NEIGHBOUR = '130631202207'; // 东阳邱村
 const TOWNSHIP = '130631202';
+// The first village by code: the users list is ordered by region, so its people head the first page.
+const FIRST_VILLAGE = '130631202201';
 const ADMIN = '13800000000';
 const STAFF = '13800000001';
 const CADRE = '13800000002';
@@ -71,14 +73,14 @@ async function seed(): Promise<void> {
   const users = await t.db.selectFrom('users').select(['id', 'phone']).where('phone', 'in', [VILLAGER, GRID_WORKER, CADRE]).execute();
   const userId = (phone: string) => users.find((u) => u.phone === phone)!.id;
 
-  // The map's label points (ECharts puts a village's label at its centroid), for placing devices.
+  // The map's label points (where the map puts a village's name, data-region-pixels), for placing devices.
   const map = await api<{ features: { properties: { code: string }; geometry: unknown }[] }>('GET', `/api/dashboard/map?region=${TOWNSHIP}`, STAFF);
-  const centre = (code: string) => centroid(map.features.find((f) => f.properties.code === code)!.geometry)!;
+  const centre = (code: string) => labelPointOf(map.features.find((f) => f.properties.code === code)!.geometry)!;
 
   // People and places: names shown everywhere (reporters, handlers, rankings, members, regions).
   await api('PATCH', `/api/users/${userId(VILLAGER)}`, STAFF, { name: p('user name (villager)', 50) });
   await api('PATCH', `/api/users/${userId(GRID_WORKER)}`, STAFF, { name: p('user name (grid worker)', 50) });
-  await api('POST', '/api/users', STAFF, { phone: '13900000999', name: p('user name (new account)', 50), role: 'villager', regionCode: VILLAGE });
+  await api('POST', '/api/users', STAFF, { phone: '13900000999', name: p('user name (new account)', 50), role: 'villager', regionCode: FIRST_VILLAGE });
   await api('PATCH', `/api/regions/${NEIGHBOUR}`, ADMIN, { name: p('region name (village)', 100) });
   await api('PATCH', `/api/regions/${GRID}`, ADMIN, { name: p('region name (grid)', 100) });
   // The villager's own household (made with them as its head when the demo gave them none).

@@ -184,10 +184,20 @@ export async function logInPhone(page: Page, base: string, phone: string): Promi
   await page.getByTestId('tabbar').waitFor();
 }
 
-/** Signs a demo account in on the console; resolves on its home page, once `ready` (a menu item) shows. */
+/**
+ * Signs a demo account in on the console; resolves on its home page, once `ready` (a menu item, perhaps
+ * in a folded group of the sidebar) is there.
+ */
 export async function logInConsole(page: Page, base: string, phone: string, ready?: string): Promise<void> {
   await page.goto(`${base}/console/`);
   await submitLogin(page, 'console', phone);
   await page.waitForURL(/\/console\/$/);
-  if (ready) await page.getByTestId(ready).waitFor();
+  if (ready) await page.getByTestId(ready).waitFor({ state: 'attached' });
+}
+
+/** Opens a console page from the sidebar (`menu-<route name>`), unfolding its module's group first if it is folded. */
+export async function clickMenu(page: Page, name: string): Promise<void> {
+  const item = page.getByTestId(`menu-${name}`);
+  if (!(await item.isVisible())) await page.locator('.el-sub-menu', { has: item }).locator(':scope > .el-sub-menu__title').click();
+  await item.click();
 }

@@ -320,10 +320,11 @@ describe('queues and counts', () => {
 
 describe('routing', () => {
   it('goes to the chosen village when there is no location, and to the reporter’s village otherwise', async () => {
+    // 东阳邱村 has no cadres: the case goes on to the township (routing.api.test.ts).
     const chosen = (await report(villager, { location: undefined, villageCode: '130631202207' })).json();
-    expect(chosen).toMatchObject({ level: 'village', villageName: '东阳邱村', gridCode: null });
-    const fallback = (await report(villager, { location: { lon: 116.4, lat: 39.9 } })).json();
-    expect(fallback).toMatchObject({ level: 'village', villageCode: VILLAGE });
+    expect(chosen).toMatchObject({ level: 'township', villageName: '东阳邱村', gridCode: null });
+    const fallback = (await report(villager, { location: undefined })).json();
+    expect(fallback).toMatchObject({ level: 'village', villageCode: VILLAGE, gridCode: null });
     // The reporter still sees a report they made outside their own village.
     expect((await get(villager, chosen.id)).statusCode).toBe(200);
   });

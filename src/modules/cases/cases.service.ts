@@ -138,7 +138,7 @@ export class CasesService {
     const category = await this.activeCategory(body.categoryCode);
     if (body.anonymous && !category.allow_anonymous) throw new AppError('ANONYMOUS_NOT_ALLOWED');
     const location = body.location ?? (await this.deps.photos.exifLocation(body.photoIds, actor.userId));
-    const place = await this.route(actor, location, body.villageCode);
+    const place = await this.route(actor, location, body.villageCode, body.location ? 'given' : 'photo');
     const created = await this.create({
       id: body.id,
       category,
@@ -264,9 +264,11 @@ export class CasesService {
   }): Promise<boolean> {
     const { id, category, place, reporter } = input;
     const now = this.deps.clock.now();
-    const level: CaseLevel = place.grid ? 'grid' : place.village ? 'village' : 'township';
+    const placed: CaseLevel = place.grid ? 'grid' : place.village ? 'village' : 'township';
     const acceptDue = addWorkingHours(now, category.accept_hours, await this.deps.calendar.workCalendar());
     const created = await this.deps.db.transaction().execute(async (tx) => {
+      // A level with nobody to take the case (a grid without a worker, a village without cadres) passes it up.
+      const { level, people } = await this.staffedLevel(place, placed, tx);
       const inserted = await this.deps.repository.insertIfAbsent(
         tx,
         {
@@ -324,15 +326,31 @@ export class CasesService {
         from_state: null,
         to_state: 'submitted',
         from_level: null,
-        to_level: level,
+        to_level: placed,
         note: input.source === 'open311' ? 'Open311' : null,
         photo_ids: input.photoIds,
       });
+      if (level !== placed) {
+        // Shown as 该网格暂无网格员，已转村两委处理 (web/src/shared/cases.ts, by its levels).
+        await this.deps.repository.insertEvent(tx, {
+          case_id: id,
+          at: now,
+          type: 'routed',
+          actor_id: null,
+          actor_name: null,
+          actor_role: null,
+          from_state: 'submitted',
+          to_state: 'submitted',
+          from_level: placed,
+          to_level: level,
+          note: null,
+          automatic: true,
+        });
+      }
       await this.scheduleDeadline(tx, id, 'accept', level, acceptDue);
-      const recipients = await this.handlersOf(place, level, tx);
       await this.deps.notifications.notify(
         tx,
-        recipients.map((user) => ({
+        people.map((user) => ({
           userId: user.id,
           kind: 'case.new',
           title: `新事件：${category.name}`,
@@ -351,11 +369,25 @@ export class CasesService {
     return { created: false, case: await this.toDetail(existing, actor) };
   }
 
-  /** 小事不出网格: the grid at the location; else the chosen village; else the reporter's own region. */
-  private async route(actor: Actor, location: { lon: number; lat: number } | null | undefined, villageCode: string | undefined): Promise<Place> {
+  /**
+   * 小事不出网格: the grid at the location; else the chosen village; else the reporter's own region.
+   * A location outside the reporter's township (a photo taken elsewhere, say) is refused, so that the
+   * reporter is asked for the place rather than the report landing somewhere nobody expects it.
+   */
+  private async route(
+    actor: Actor,
+    location: { lon: number; lat: number } | null | undefined,
+    villageCode: string | undefined,
+    locationFrom: 'given' | 'photo',
+  ): Promise<Place> {
     if (location) {
       const place = await this.deps.regions.placeAt(location.lon, location.lat);
-      if (place) return place;
+      const area = await this.reportingArea(actor);
+      if (place && isWithin(area, place.region.path)) return place;
+      // Outside every grid: refused only when the area's outline says so (a gap between grids is not "outside").
+      if (place || (await this.deps.regions.covers(area.regionCode, location.lon, location.lat)) === false) {
+        throw new AppError(locationFrom === 'photo' ? 'PHOTO_OUTSIDE_AREA' : 'LOCATION_OUTSIDE_AREA');
+      }
     }
     if (villageCode) {
       const place = await this.deps.regions.placeOf(villageCode);
@@ -365,6 +397,12 @@ export class CasesService {
     const own = await this.deps.regions.placeOf(actor.scope.regionCode);
     if (!own || own.region.level === 'county') throw new AppError('NO_LOCATION');
     return own;
+  }
+
+  /** Where a person may report: their township (a villager reports beyond their own village), or their scope above it. */
+  private async reportingArea(actor: Actor): Promise<{ regionCode: string; path: string }> {
+    const own = await this.deps.regions.placeOf(actor.scope.regionCode);
+    return own?.township ? { regionCode: own.township.code, path: own.township.path } : actor.scope;
   }
 
   // ---- transitions ------------------------------------------------------------------------------
@@ -384,7 +422,7 @@ export class CasesService {
           updated_at: now,
         });
         await this.scheduleDeadline(tx, c.id, 'resolve', c.level, resolveDue);
-        return { toState: 'accepted', note: null, tellReporter: `网格员${actor.name}已接单` };
+        return { toState: 'accepted', note: null, tellReporter: `${roleLabels[actor.role].zh}${actor.name}已接单` };
       },
     });
   }
@@ -534,8 +572,8 @@ export class CasesService {
       apply: async (tx, c, now) => {
         const to = nextLevel(c.level);
         if (!to) throw new AppError('CASE_TRANSITION_NOT_ALLOWED', { detail: { zh: '已在乡镇层级', en: 'already at township level' } });
-        await this.raiseLevel(tx, c, to, now);
-        return { toState: c.state, note: reason, toLevel: to, tellReporter: null };
+        const reached = await this.raiseLevel(tx, c, to, now);
+        return { toState: c.state, note: reason, toLevel: reached, tellReporter: null };
       },
     });
   }
@@ -702,7 +740,7 @@ export class CasesService {
     if (c.state !== waitingState || c.level !== payload.level) return;
     const to = nextLevel(c.level);
     if (!to) return;
-    await this.raiseLevel(tx, c, to, now);
+    const reached = await this.raiseLevel(tx, c, to, now);
     const reason = payload.phase === 'accept' ? '超时未接单，自动升级' : '超时未办结，自动升级';
     await this.deps.repository.insertEvent(tx, {
       case_id: c.id,
@@ -714,44 +752,60 @@ export class CasesService {
       from_state: c.state,
       to_state: c.state,
       from_level: c.level,
-      to_level: to,
+      to_level: reached,
       note: reason,
       automatic: true,
     });
-    this.deps.logger.info({ caseId: c.id, from: c.level, to }, 'case escalated on deadline');
+    this.deps.logger.info({ caseId: c.id, from: c.level, to: reached }, 'case escalated on deadline');
   }
 
-  /** Raises the case's level, tells that level's people, and starts the next level's window. */
-  private async raiseLevel(tx: Db, c: CaseRow, to: CaseLevel, now: Date) {
-    await this.deps.repository.update(tx, c.id, { level: to, escalation_count: c.escalation_count + 1, updated_at: now });
-    const category = (await this.deps.categories.find(c.category_code, tx))!;
-    const phase: Phase = c.state === 'submitted' ? 'accept' : 'resolve';
-    const hours = phase === 'accept' ? category.accept_hours : category.resolve_hours;
-    if (nextLevel(to)) await this.scheduleDeadline(tx, c.id, phase, to, addWorkingHours(now, hours, await this.deps.calendar.workCalendar(tx)));
+  /**
+   * Raises the case's level (past levels with nobody to take it), tells that level's people, and
+   * starts the next level's window. Returns the level reached.
+   */
+  private async raiseLevel(tx: Db, c: CaseRow, to: CaseLevel, now: Date): Promise<CaseLevel> {
     const place: Place = {
       region: { code: '', level: 'grid', path: c.region_path },
       grid: null,
       village: c.village_code ? { code: c.village_code, name: c.village_name ?? '', path: '' } : null,
       township: c.township_code ? { code: c.township_code, name: '', path: '' } : null,
     };
-    const people = await this.handlersOf(place, to, tx);
+    const { level, people } = await this.staffedLevel(place, to, tx);
+    await this.deps.repository.update(tx, c.id, { level, escalation_count: c.escalation_count + 1, updated_at: now });
+    const category = (await this.deps.categories.find(c.category_code, tx))!;
+    const phase: Phase = c.state === 'submitted' ? 'accept' : 'resolve';
+    const hours = phase === 'accept' ? category.accept_hours : category.resolve_hours;
+    if (nextLevel(level)) await this.scheduleDeadline(tx, c.id, phase, level, addWorkingHours(now, hours, await this.deps.calendar.workCalendar(tx)));
     await this.deps.notifications.notify(
       tx,
       people.map((u) => ({
         userId: u.id,
         kind: 'case.escalated',
-        title: `事件升级至${levelLabels[to]}：${c.category_name}`,
+        title: `事件升级至${levelLabels[level]}：${c.category_name}`,
         body: c.description.slice(0, 60),
         caseId: c.id,
       })),
     );
+    return level;
   }
 
-  /** The people who handle a case at a level: grid workers, village cadres, or township staff. */
+  /** The people who handle a case at a level: the grid's workers, the village's cadres, or the township's staff. */
   private async handlersOf(place: Place, level: CaseLevel, tx: Db) {
-    if (level === 'grid' && place.grid) return this.deps.accounts.contactsAt(place.grid.code, ['grid_worker'], tx);
-    if (level !== 'township' && place.village) return this.deps.accounts.contactsAt(place.village.code, CADRES, tx);
+    if (level === 'grid') return place.grid ? this.deps.accounts.contactsAt(place.grid.code, ['grid_worker'], tx) : [];
+    if (level === 'village') return place.village ? this.deps.accounts.contactsAt(place.village.code, CADRES, tx) : [];
     return place.township ? this.deps.accounts.contactsAt(place.township.code, ['township_staff'], tx) : [];
+  }
+
+  /**
+   * The first level from `from` upwards with someone active to handle the case there; `from` itself
+   * when there is nobody at any level (moving the case up would then tell no one either).
+   */
+  private async staffedLevel(place: Place, from: CaseLevel, tx: Db): Promise<{ level: CaseLevel; people: { id: string }[] }> {
+    for (let level: CaseLevel | null = from; level; level = nextLevel(level)) {
+      const people = await this.handlersOf(place, level, tx);
+      if (people.length > 0) return { level, people };
+    }
+    return { level: from, people: [] };
   }
 
   private async tellReporter(tx: Db, c: CaseRow, message: string) {

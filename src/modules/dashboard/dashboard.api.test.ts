@@ -121,6 +121,7 @@ describe('the township at a glance', () => {
   it('shows the demo township: population, villages, grids, grid workers, speakers, and zeros elsewhere', async () => {
     const s = await summary(staff);
     const grids = await t.db.selectFrom('regions').where('path', 'like', `/130631/${TOWNSHIP}/%`).where('level', '=', 'grid').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const workers = await t.db.selectFrom('users').where('region_code', 'like', `${TOWNSHIP}%`).where('role', '=', 'grid_worker').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const speakers = await t.db.selectFrom('devices').where('region_path', 'like', `/130631/${TOWNSHIP}/%`).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(s.region).toEqual({
       code: TOWNSHIP,
@@ -133,7 +134,7 @@ describe('the township at a glance', () => {
       households: Math.round(29880 / 3.2),
       villages: 16,
       grids: grids.n,
-      gridWorkers: 2,
+      gridWorkers: workers.n, // one in every demo grid
       partyMembers: await t.services.party.stats.partyMembersIn('/130631/130631202/'),
     });
     expect(s.region.partyMembers).toBeGreaterThan(0);

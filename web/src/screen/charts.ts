@@ -1,12 +1,14 @@
 import { BarChart, LineChart, LinesChart, MapChart, PieChart, ScatterChart } from 'echarts/charts';
 import { GeoComponent, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { type ECharts, type EChartsCoreOption, init, use } from 'echarts/core';
-import { LabelLayout } from 'echarts/features';
-import { CanvasRenderer } from 'echarts/renderers';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import { onBeforeUnmount, onMounted, type Ref, shallowRef, watch } from 'vue';
 
-/** Only the parts of ECharts the screen draws (tree-shaken: no Baidu map, no internet needed). */
-use([BarChart, LineChart, LinesChart, MapChart, PieChart, ScatterChart, GeoComponent, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, LabelLayout, CanvasRenderer]);
+/**
+ * Only the parts of ECharts the screen draws (tree-shaken: no Baidu map, no internet needed). The map
+ * is drawn as SVG: its names are then text in the page, which the browser test reads back.
+ */
+use([BarChart, LineChart, LinesChart, MapChart, PieChart, ScatterChart, GeoComponent, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer, SVGRenderer]);
 
 export { registerMap } from 'echarts/core';
 export type { ECharts, EChartsCoreOption };
@@ -36,12 +38,12 @@ export const tooltipStyle = {
  * reactive inputs change, resized with its box, disposed on unmount. The stage is scaled with a
  * CSS transform; ECharts measures the untransformed box, so charts stay sharp in stage pixels.
  */
-export function useChart(el: Ref<HTMLElement | null>, option: () => EChartsCoreOption, setup?: (chart: ECharts) => void): Ref<ECharts | null> {
+export function useChart(el: Ref<HTMLElement | null>, option: () => EChartsCoreOption, setup?: (chart: ECharts) => void, renderer: 'canvas' | 'svg' = 'canvas'): Ref<ECharts | null> {
   const chart = shallowRef<ECharts | null>(null);
   let observer: ResizeObserver | null = null;
   onMounted(() => {
     if (!el.value) return;
-    const instance = init(el.value, undefined, { renderer: 'canvas' });
+    const instance = init(el.value, undefined, { renderer });
     chart.value = instance;
     setup?.(instance);
     instance.setOption(option(), { notMerge: true });

@@ -3,8 +3,10 @@
  * `geo`) is drawn in Web Mercator through `mercatorProjection`, so a place's pixel is a straight
  * scaling of its Mercator coordinates. Two pixels read back from the chart give that scaling
  * (`Affine`); `tilesFor` then picks the slippy-map tiles (z/x/y, 256 px) covering the chart at the
- * zoom nearest its scale and says where each goes. Pure functions with no imports (unit-tested).
+ * zoom nearest its scale and says where each goes. Pure functions (unit-tested).
  */
+import { labelPoint, type Polygon } from '../shared/label-layout.ts';
+
 export type LonLat = [number, number];
 
 /** Pixels per tile edge; Mercator "world" coordinates below are zoom-0 pixels (0–256). */
@@ -142,7 +144,25 @@ export function outerRings(geometry: unknown): LonLat[][] {
   return [];
 }
 
-/** Where to put a region's label or pin: the area-weighted centroid of its largest outer ring. */
+/** Every ring of a Polygon or MultiPolygon, polygon by polygon (outer ring first, then holes). */
+export function polygonRings(geometry: unknown): LonLat[][][] {
+  if (!geometry || typeof geometry !== 'object') return [];
+  const g = geometry as { type?: string; coordinates?: unknown };
+  if (g.type === 'Polygon' && Array.isArray(g.coordinates)) return [g.coordinates as LonLat[][]];
+  if (g.type === 'MultiPolygon' && Array.isArray(g.coordinates)) return g.coordinates as LonLat[][][];
+  return [];
+}
+
+/**
+ * Where a region's name goes on the map: the pole of inaccessibility of its largest part, found in
+ * Web Mercator as the map is drawn, so it lies inside the region however the region is shaped.
+ */
+export function labelPointOf(geometry: unknown): LonLat | null {
+  const at = labelPoint(polygonRings(geometry).map((polygon): Polygon => polygon.map((ring) => ring.map((p) => mercator(p)))));
+  return at ? unmercator(at) : null;
+}
+
+/** The area-weighted centroid of a geometry's largest outer ring. */
 export function centroid(geometry: unknown): LonLat | null {
   let best: { area: number; point: LonLat } | null = null;
   for (const ring of outerRings(geometry)) {

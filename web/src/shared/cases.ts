@@ -37,9 +37,18 @@ export function caseSourceLabel(source: string): string {
 /** Event types: 'submitted', 'supported', and otherwise the action's name (cases.service.ts). */
 const knownEvents = new Set(['submitted', 'supported', 'accept', 'resolve', 'approve', 'return', 'reject', 'dispute', 'rate', 'escalate', 'comment', 'comments', 'assigned']);
 
-/** "网格员 张三 接单" — the event's verb, with the state it led to when the type is unfamiliar. */
-export function eventLabel(event: CaseEvent): string {
+/**
+ * "网格员 张三 接单" — the event's verb, with the state it led to when the type is unfamiliar. A case
+ * filed by a camera alarm or a water alert starts with its source (用水预警), not 群众上报.
+ */
+export function eventLabel(event: CaseEvent, source?: string): string {
+  if (event.type === 'submitted' && source && source !== 'app') return caseSourceLabel(source);
   if (event.type === 'escalate' && event.automatic) return t('caseEvent.autoEscalate');
+  // Passed up at filing because nobody is there to take it (cases.service.ts, staffedLevel).
+  if (event.type === 'routed') {
+    if (event.fromLevel === 'village') return t('caseEvent.routedVillageToTownship');
+    return t(event.toLevel === 'township' ? 'caseEvent.routedToTownship' : 'caseEvent.routedToVillage');
+  }
   if (knownEvents.has(event.type)) return t(`caseEvent.${event.type === 'comments' ? 'comment' : event.type}` as MessageKey);
   if (event.toState && event.toState !== event.fromState) return stateLabel(event.toState);
   return event.type;

@@ -1,4 +1,6 @@
 import { t, type MessageKey } from './i18n';
+import { deviceNames, greetingKey } from './label-rules';
+
 
 /** Labels for the platform's enums, in the UI language. */
 export function roleLabel(role: string | null | undefined): string {
@@ -10,6 +12,17 @@ export function roleLabel(role: string | null | undefined): string {
 export function levelLabel(level: string | null | undefined): string {
   if (!level) return '—';
   return t(`level.${level}` as MessageKey) ?? level;
+}
+
+/** The phone's greeting by the hour in China (see greetingKey). */
+export const greeting = (at: Date = new Date()): string => t(greetingKey(at));
+
+/** A session's device in words ("Windows · Chrome", "安卓手机 · 微信"), not its raw User-Agent. */
+export function deviceLabel(userAgent: string | null | undefined): string {
+  const { browser, system } = deviceNames(userAgent);
+  if (!browser && !system) return t('sessions.unknownDevice');
+  const word = (name: string | null, fallback: MessageKey) => (name === null ? t(fallback) : name.startsWith('sessions.') ? t(name as MessageKey) : name);
+  return t('sessions.deviceOn', { browser: word(browser, 'sessions.browser'), system: word(system, 'sessions.unknownDevice') });
 }
 
 /** The demo accounts of README.md (password shuxiang-demo); the login pages offer them as a hint. */

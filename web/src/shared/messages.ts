@@ -5,6 +5,7 @@ import { safeVillageEn, safeVillageZh } from './messages-safe-village';
 import { villageServicesEn, villageServicesZh } from './messages-village-services';
 import { screenEn, screenZh } from './messages-screen';
 import { waterEn, waterZh } from './messages-water';
+import { consoleEn, consoleZh } from './messages-console';
 
 /**
  * UI strings: Chinese first (zh-CN), English beside it. `en` must have every key of `zh`
@@ -37,6 +38,8 @@ export const zh = {
   'common.actions': '操作',
   'common.optional': '选填',
   'common.noMore': '没有更多了',
+  'common.more': '更多',
+  'common.hours': '{n} 小时',
   'common.pullToRefresh': '下拉刷新',
   'common.releaseToRefresh': '松开刷新',
 
@@ -84,6 +87,11 @@ export const zh = {
   'sessions.endCurrentConfirm': '这是本机，下线后需重新登录。确定吗？',
   'sessions.ended': '该设备已下线',
   'sessions.unknownDevice': '未知设备',
+  'sessions.deviceOn': '{system} · {browser}',
+  'sessions.browser': '浏览器',
+  'sessions.wechat': '微信',
+  'sessions.android': '安卓手机',
+  'sessions.computer': '电脑',
 
   'tab.home': '首页',
   'tab.report': '上报',
@@ -92,9 +100,12 @@ export const zh = {
   'tab.evaluate': '评单',
 
   'home.hello': '{greeting}，{name}',
-  'home.morning': '上午好',
-  'home.afternoon': '下午好',
-  'home.evening': '晚上好',
+  'home.greet.dawn': '凌晨好',
+  'home.greet.early': '早上好',
+  'home.greet.morning': '上午好',
+  'home.greet.noon': '中午好',
+  'home.greet.afternoon': '下午好',
+  'home.greet.evening': '晚上好',
   'home.report': '随手拍 · 上报问题',
   'home.reportHint': '拍张照片，说说情况，网格员会尽快处理',
   'home.recent': '我最近的上报',
@@ -109,7 +120,7 @@ export const zh = {
   'me.notifications': '消息通知',
   'me.unread': '{n} 条未读',
   'me.noNotifications': '暂无消息',
-  'me.language': '语言 Language',
+  'me.language': '语言',
   'me.logout': '退出登录',
   'me.logoutConfirm': '确定要退出登录吗？',
 
@@ -259,7 +270,7 @@ export const zh = {
   'caseSource.water': '用水预警',
   'caseEvent.submitted': '群众上报',
   'caseEvent.assigned': '分派网格员',
-  'caseEvent.accept': '网格员接单',
+  'caseEvent.accept': '接单',
   'caseEvent.resolve': '办结反馈',
   'caseEvent.approve': '评单通过',
   'caseEvent.return': '评单退回',
@@ -268,6 +279,9 @@ export const zh = {
   'caseEvent.rate': '群众评价',
   'caseEvent.escalate': '上报上级',
   'caseEvent.autoEscalate': '超时自动升级',
+  'caseEvent.routedToVillage': '该网格暂无网格员，已转村两委处理',
+  'caseEvent.routedToTownship': '该网格暂无网格员，村两委也暂无人员，已转乡镇处理',
+  'caseEvent.routedVillageToTownship': '村两委暂无人员，已转乡镇处理',
   'caseEvent.comment': '留言',
   'caseEvent.supported': '有人也遇到',
 
@@ -401,6 +415,7 @@ export const zh = {
   ...villageServicesZh,
   ...screenZh,
   ...waterZh,
+  ...consoleZh,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -432,6 +447,8 @@ export const en: Record<MessageKey, string> = {
   'common.actions': 'Actions',
   'common.optional': 'optional',
   'common.noMore': 'No more',
+  'common.more': 'More',
+  'common.hours': '{n} h',
   'common.pullToRefresh': 'Pull to refresh',
   'common.releaseToRefresh': 'Release to refresh',
 
@@ -479,6 +496,11 @@ export const en: Record<MessageKey, string> = {
   'sessions.endCurrentConfirm': 'This is the device you are using; you will have to sign in again. Continue?',
   'sessions.ended': 'The device was signed out',
   'sessions.unknownDevice': 'Unknown device',
+  'sessions.deviceOn': '{browser} on {system}',
+  'sessions.browser': 'a browser',
+  'sessions.wechat': 'WeChat',
+  'sessions.android': 'Android',
+  'sessions.computer': 'a computer',
 
   'tab.home': 'Home',
   'tab.report': 'Report',
@@ -487,9 +509,12 @@ export const en: Record<MessageKey, string> = {
   'tab.evaluate': 'Evaluate',
 
   'home.hello': '{greeting}, {name}',
-  'home.morning': 'Good morning',
-  'home.afternoon': 'Good afternoon',
-  'home.evening': 'Good evening',
+  'home.greet.dawn': 'Hello',
+  'home.greet.early': 'Good morning',
+  'home.greet.morning': 'Good morning',
+  'home.greet.noon': 'Good afternoon',
+  'home.greet.afternoon': 'Good afternoon',
+  'home.greet.evening': 'Good evening',
   'home.report': 'Snap & report a problem',
   'home.reportHint': 'Take a photo, say what is wrong; a grid worker will handle it',
   'home.recent': 'My recent reports',
@@ -504,7 +529,7 @@ export const en: Record<MessageKey, string> = {
   'me.notifications': 'Notifications',
   'me.unread': '{n} unread',
   'me.noNotifications': 'No notifications',
-  'me.language': '语言 Language',
+  'me.language': 'Language · 语言',
   'me.logout': 'Sign out',
   'me.logoutConfirm': 'Sign out now?',
 
@@ -654,7 +679,7 @@ export const en: Record<MessageKey, string> = {
   'caseSource.water': 'Water-use alert',
   'caseEvent.submitted': 'Reported',
   'caseEvent.assigned': 'Assigned',
-  'caseEvent.accept': 'Accepted by the grid worker',
+  'caseEvent.accept': 'Accepted',
   'caseEvent.resolve': 'Reported handled',
   'caseEvent.approve': 'Approved',
   'caseEvent.return': 'Returned',
@@ -663,6 +688,9 @@ export const en: Record<MessageKey, string> = {
   'caseEvent.rate': 'Rated',
   'caseEvent.escalate': 'Escalated',
   'caseEvent.autoEscalate': 'Escalated: deadline passed',
+  'caseEvent.routedToVillage': 'No grid worker in this grid: passed to the village committee',
+  'caseEvent.routedToTownship': 'No grid worker in this grid and nobody at the village committee: passed to the township',
+  'caseEvent.routedVillageToTownship': 'Nobody at the village committee: passed to the township',
   'caseEvent.comment': 'Comment',
   'caseEvent.supported': 'Someone said "me too"',
 
@@ -796,4 +824,5 @@ export const en: Record<MessageKey, string> = {
   ...villageServicesEn,
   ...screenEn,
   ...waterEn,
+  ...consoleEn,
 };
