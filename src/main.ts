@@ -143,10 +143,12 @@ export async function startPlatform(config: Config): Promise<void> {
     }, config.shutdownGraceSeconds * 1000);
     force.unref();
     try {
-      await app?.close();
-      await Promise.all(pollers.map((poller) => poller.stop()));
+      // The cameras first: an alarm being raised still needs speech and the HTTP app's services,
+      // which close with the app (the TTS pool in an onClose hook).
       await detector?.stop();
       await demoCamera?.stop();
+      await app?.close();
+      await Promise.all(pollers.map((poller) => poller.stop()));
       await samplesFetch?.stop();
       await meterSimulator?.stop();
       await messaging?.close();
@@ -233,10 +235,10 @@ export async function startPlatform(config: Config): Promise<void> {
     if (stopping) throw new StartupInterrupted();
   } catch (error) {
     stopping = true;
-    await app?.close().catch(() => undefined);
-    await Promise.all(pollers.map((poller) => poller.stop().catch(() => undefined)));
     await detector?.stop().catch(() => undefined);
     await demoCamera?.stop().catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await Promise.all(pollers.map((poller) => poller.stop().catch(() => undefined)));
     await samplesFetch?.stop();
     await meterSimulator?.stop().catch(() => undefined);
     await messaging?.close().catch(() => undefined);
