@@ -2,16 +2,20 @@
  * Screenshots of the web apps against a running platform in demo mode, for docs/screenshots/.
  * It also files a few demo cases through the API (reports, an acceptance, a resolution, an
  * approval) so that the case pages have something to show: run it on a throwaway data folder.
+ * Then it sweeps every page at the sizes people use (docs/screenshots/sizes/): every console menu
+ * page at 1440×900 and 1366×768, the big screen at 1920×1080 and 1366×768, the phone's pages at
+ * 390×844 for each role that has them.
  *
  *   SHUXIANG_DATA_DIR=$(mktemp -d) PORT=18480 EMBEDDED_PG_PORT=55480 npm start &
  *   node --import tsx scripts/screenshots.ts --base http://localhost:18480 [--out docs/screenshots]
  *
  * Uses Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) through playwright-core.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
 
 const { values } = parseArgs({ options: { base: { type: 'string', default: 'http://localhost:8080' }, out: { type: 'string', default: 'docs/screenshots' } } });
 const base = values.base!;
@@ -19,6 +23,7 @@ const out = values.out!;
 const PASSWORD = 'shuxiang-demo';
 const phones = { admin: '13800000000', staff: '13800000001', cadre: '13800000002', secretary: '13800000003', worker: '13800000004', villager: '13800000005' };
 const GRID = '13063120220601'; // 西阳邱村第一网格
+const PARTY_MEMBER = '13800000101'; // 西阳邱村党支部, a member with an account
 
 async function api<T>(method: string, url: string, token: string | null, body?: unknown): Promise<T> {
   const res = await fetch(`${base}${url}`, {
@@ -132,10 +137,15 @@ async function signIn(context: BrowserContext, app: 'h5' | 'console', phone: str
 }
 
 async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}) {
-  await page.waitForLoadState('networkidle');
+  // A page that polls or streams is never idle: give it a few seconds, then take it as it is.
+  await page.waitForLoadState('networkidle', { timeout: 8000 }).catch(() => undefined);
+  await page.waitForFunction(() => ![...document.querySelectorAll('.el-loading-mask, .van-loading')].some((el) => el.getClientRects().length > 0), undefined, { timeout: 8000 }).catch(() => undefined);
   await page.waitForTimeout(400); // transitions
   const file = path.join(out, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: options.fullPage ?? false });
+  // A 256-colour palette keeps the pictures sharp at a third of the size in the repository.
+  await sharp(await page.screenshot({ fullPage: options.fullPage ?? false }))
+    .png({ palette: true, quality: 90, effort: 7 })
+    .toFile(file);
   process.stdout.write(`  ${file}\n`);
 }
 
@@ -155,6 +165,69 @@ async function h5Context(browser: Browser) {
 
 async function consoleContext(browser: Browser) {
   return watch(await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }));
+}
+
+const DESKS = [
+  { width: 1440, height: 900 },
+  { width: 1366, height: 768 },
+];
+const SCREENS = [
+  { width: 1920, height: 1080 },
+  { width: 1366, height: 768 },
+];
+/** The phone's pages a role has, by path (tabs first). */
+const PHONE_PAGES: { role: keyof typeof phones | 'partyMember'; paths: string[] }[] = [
+  { role: 'villager', paths: ['home', 'points', 'me', 'report', 'cases/mine', 'notices', 'services', 'requests', 'family', 'points/history', 'points/store', 'points/orders', 'points/ranking', 'points/household', 'points/claims', 'sessions'] },
+  { role: 'worker', paths: ['home', 'work', 'me', 'care', 'broadcast'] },
+  { role: 'secretary', paths: ['home', 'work', 'party', 'party/meetings', 'party/study', 'party/dues'] },
+  { role: 'partyMember', paths: ['home', 'party', 'party/meetings', 'party/study', 'party/dues'] },
+];
+
+/** The console's sidebar pages, read from its router (a route with `menu:` has a sidebar entry). */
+function consoleMenuPaths(): string[] {
+  const source = readFileSync(path.join(import.meta.dirname, '..', 'web', 'src', 'console', 'router.ts'), 'utf8');
+  return [...source.matchAll(/path: '([^':]+)',(?:(?!path: ')[\s\S])*?\bmenu: \{/g)].map((m) => m[1]!);
+}
+
+async function sweep(browser: Browser) {
+  const sizes = path.join(out, 'sizes');
+  mkdirSync(sizes, { recursive: true });
+  const at = (name: string, size: { width: number; height: number }) => path.join('sizes', `${name}-${size.width}x${size.height}`);
+  for (const size of DESKS) {
+    process.stdout.write(`console sweep (${size.width}×${size.height})\n`);
+    const context = watch(await browser.newContext({ viewport: size, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }));
+    await signIn(context, 'console', phones.staff);
+    const page = await context.newPage();
+    for (const route of ['', ...consoleMenuPaths()]) {
+      await page.goto(`${base}/console/${route}`);
+      await shot(page, at(`console-${route.replaceAll('/', '-') || 'home'}`, size));
+    }
+    await context.close();
+  }
+  for (const size of SCREENS) {
+    process.stdout.write(`big screen (${size.width}×${size.height})\n`);
+    // The township's board as its staff see it, the village's as its cadre does.
+    for (const [board, phone] of [['township', phones.staff], ['village', phones.cadre]] as const) {
+      const context = watch(await browser.newContext({ viewport: size, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }));
+      await signIn(context, 'console', phone);
+      const page = await context.newPage();
+      await page.goto(`${base}/screen/`);
+      await page.waitForTimeout(2500); // the map's and charts' first drawing
+      await shot(page, at(`screen-${board}`, size));
+      await context.close();
+    }
+  }
+  process.stdout.write('phone sweep (390×844)\n');
+  for (const { role, paths } of PHONE_PAGES) {
+    const context = await h5Context(browser);
+    await signIn(context, 'h5', role === 'partyMember' ? PARTY_MEMBER : phones[role]);
+    const page = await context.newPage();
+    for (const route of paths) {
+      await page.goto(`${base}/h5/${route}`);
+      await shot(page, at(`h5-${role}-${route.replaceAll('/', '-')}`, { width: 390, height: 844 }));
+    }
+    await context.close();
+  }
 }
 
 async function main() {
@@ -190,6 +263,7 @@ async function main() {
       const context = await h5Context(browser);
       const page = await context.newPage();
       await page.goto(`${base}/h5/login`);
+      await page.getByTestId('login-tab-password').click();
       await page.getByTestId('login-phone').locator('input').fill(phone);
       await page.getByTestId('login-password').locator('input').fill(created.initialPassword);
       await page.getByTestId('login-submit').click();
@@ -315,6 +389,7 @@ async function main() {
       await shot(page, 'console-category-edit');
       await context.close();
     }
+    await sweep(browser);
   } finally {
     await browser.close();
   }

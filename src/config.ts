@@ -5,6 +5,7 @@ import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { type BrokerLimits, DEFAULT_BROKER_LIMITS, MAX_PASSWORD_BYTES } from './platform/mqtt/limits.js';
 import { parsePeriods } from './platform/working-time.js';
+import { smsConfig, smsEnvSchema, smsSecretVariables, type SmsConfig } from './platform/sms/sms-config.js';
 
 /**
  * The one typed configuration. Read once at start-up from the environment, optionally layered
@@ -68,6 +69,23 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP: positiveInt.max(100000).default(200),
   LOGIN_SLOWDOWN_AFTER_FAILURES: positiveInt.max(1000).default(3),
   LOGIN_SLOWDOWN_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
+  // SMS verification codes (sign-in, registration): caps per phone (all purposes) and per address, sliding windows.
+  SMS_CODE_MAX_PER_PHONE_PER_DAY: positiveInt.max(1000).default(10),
+  SMS_CODE_MAX_PER_IP_PER_HOUR: positiveInt.max(100_000).default(50),
+  SMS_CODE_MAX_PER_IP_PER_DAY: positiveInt.max(1_000_000).default(300),
+  // Retention of sign-in and registration data (modules/registration/registration-retention.ts, hourly).
+  // The privacy notice promises refused registrations are deleted after 180 days: longer is refused.
+  REGISTRATION_REFUSED_RETENTION_DAYS: positiveInt.max(180, 'must be at most 180 (the privacy notice promises deletion after 180 days)').default(180),
+  REGISTRATION_PENDING_MAX_DAYS: positiveInt.min(7).max(365).default(90),
+  VERIFICATION_RETENTION_HOURS: positiveInt.min(24, 'must be at least 24 (the daily caps on codes count the last 24 hours)').max(24 * 90).default(24),
+  LOGIN_ATTEMPTS_RETENTION_HOURS: positiveInt.max(24 * 90).default(24),
+  // sms: township staff and administrators sign in with password AND an SMS code.
+  AUTH_STAFF_SECOND_FACTOR: z.enum(['off', 'sms']).default('off'),
+  // WeChat official account (公众号) web-page OAuth2: off unless WECHAT_APP_ID is set (with the secret and PUBLIC_URL).
+  WECHAT_APP_ID: z.string().regex(/^wx[0-9a-zA-Z]{8,32}$/, 'must look like wx followed by letters and digits').optional(),
+  WECHAT_APP_SECRET: z.string().min(16, 'must have at least 16 characters').optional(),
+  WECHAT_OAUTH_BASE_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s):// URL' }).transform((u) => u.replace(/\/$/, '')).default('https://open.weixin.qq.com'),
+  WECHAT_API_BASE_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s):// URL' }).transform((u) => u.replace(/\/$/, '')).default('https://api.weixin.qq.com'),
   SHUTDOWN_GRACE_SECONDS: positiveInt.max(600).default(10),
   SHUXIANG_SECRET: z.string().min(32, 'must have at least 32 characters').optional(),
   PHOTO_MAX_BYTES: positiveInt.max(100 * 1024 * 1024).default(10 * 1024 * 1024),
@@ -131,6 +149,18 @@ const envSchema = z.object({
   FRIGATE_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or - (at most 32)').default('frigate'),
   FRIGATE_MQTT_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('frigate'),
   FRIGATE_MQTT_PASSWORD: mqttPassword.optional(),
+  // The alarm ladder's township default: minutes before each step (grid workers, village cadres, the duty officer).
+  ALARM_LADDER_MINUTES: z
+    .string()
+    .default('3,5,10')
+    .transform((value, ctx) => {
+      const steps = value.split(',').map((part) => Number(part.trim()));
+      if (value.trim() === '' || steps.length > 3 || steps.some((m) => !Number.isFinite(m) || m <= 0 || m > 1440)) {
+        ctx.addIssue({ code: 'custom', message: 'must be 1 to 3 comma-separated minutes, each > 0 and ≤ 1440, e.g. 3,5,10' });
+        return z.NEVER;
+      }
+      return steps;
+    }),
   DEMO_CAMERA_VIDEO: z.string().min(1).optional(),
   // OpenCV's sample files (tests, the demo camera's first choice); default <repo>/.cache/samples.
   SHUXIANG_SAMPLES_DIR: z.string().min(1).optional(),
@@ -151,6 +181,23 @@ const envSchema = z.object({
     .optional(),
   SCREEN_TILE_ATTRIBUTION: z.string().min(1).max(200).optional(),
   SCREEN_WEATHER_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s):// URL' }).optional(),
+  // SMS gateway, templates, retries and limits (platform/sms/sms-config.ts).
+  ...smsEnvSchema,
+  // Web Push (VAPID): both keys or neither (unset: a pair made once in <data>/web-push-vapid.json).
+  WEB_PUSH_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{87}$/, 'must be a base64url P-256 public key (87 characters)').optional(),
+  WEB_PUSH_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url P-256 private key (43 characters)').optional(),
+  // Push services a subscription may name (host or a parent domain): the server POSTs to the endpoint, so
+  // an arbitrary one would let any signed-in user make it call addresses inside the network.
+  WEB_PUSH_ALLOWED_HOSTS: z
+    .string()
+    .regex(/^[a-z0-9.-]+(,[a-z0-9.-]+)*$/, 'must be host names separated by commas')
+    .default('fcm.googleapis.com,updates.push.services.mozilla.com,notify.windows.com,push.apple.com'),
+  WEB_PUSH_SUBJECT: z.string().regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'must be a mailto: address or an https:// URL').optional(),
+  // Device health: offline this long opens a 设备报修 ticket; back this long ends an outage; a water meter
+  // without a reading this long counts as offline.
+  DEVICE_OFFLINE_TICKET_MINUTES: positiveInt.max(7 * 24 * 60).default(30),
+  DEVICE_RECOVERY_MINUTES: positiveInt.max(24 * 60).default(5),
+  DEVICE_METER_SILENT_MINUTES: positiveInt.min(10).max(7 * 24 * 60).default(180),
 });
 
 /** Settings that were replaced: a deployment still setting them would silently lose its limit. */
@@ -160,7 +207,7 @@ const replacedVariables: Record<string, string> = {
 };
 
 /** Variables whose values never appear in error messages. */
-const secretVariables = new Set(['SHUXIANG_SECRET', 'S3_SECRET_ACCESS_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'FRIGATE_MQTT_PASSWORD', 'SCREEN_TILE_URL', 'SCREEN_WEATHER_URL']);
+const secretVariables = new Set(['SHUXIANG_SECRET', 'WECHAT_APP_SECRET', 'S3_SECRET_ACCESS_KEY', 'MQTT_PASSWORD', 'MQTT_URL', 'FRIGATE_MQTT_PASSWORD', 'SCREEN_TILE_URL', 'SCREEN_WEATHER_URL', 'WEB_PUSH_PRIVATE_KEY', ...smsSecretVariables]);
 
 export type EnvInput = Record<string, string | undefined>;
 
@@ -187,7 +234,19 @@ export interface Config {
     maxFailuresPerIp: number;
     slowdownAfterFailures: number;
     slowdownMs: number;
+    /** Caps on SMS verification codes (sliding 24 h and 1 h windows). */
+    codes: { maxPerPhonePerDay: number; maxPerIpPerHour: number; maxPerIpPerDay: number };
+    /** `sms`: township staff and administrators need a password and an SMS code. */
+    staffSecondFactor: 'off' | 'sms';
   };
+  /**
+   * Personal data of sign-in and registration (docs/accounts.md#retention): refused registrations are
+   * deleted this many days after the refusal; pending ones nobody decided are refused by the system
+   * after `registrationPendingDays`; codes and their send log, and login attempts, go after these hours.
+   */
+  retention: { registrationRefusedDays: number; registrationPendingDays: number; verificationHours: number; loginAttemptsHours: number };
+  /** 公众号 web-page OAuth2 (unset: no WeChat entry). `publicUrl` is where WeChat sends the browser back. */
+  wechat?: { appId: string; appSecret: string; oauthBaseUrl: string; apiBaseUrl: string; publicUrl: string };
   shutdownGraceSeconds: number;
   /** Signs expiring URLs; unset: main.ts keeps a random one in `<dataDir>/secret.key`. */
   secret?: string;
@@ -210,6 +269,12 @@ export interface Config {
   water: { quietStart: number; quietEnd: number; simulateMeters: boolean };
   /** 智慧大屏: title, map tiles (unset: the region outlines alone, no internet needed), weather source (unset: none). */
   screen: { title: string; tileUrl?: string; tileAttribution?: string; weatherUrl?: string };
+  /** SMS: the provider (log, aliyun, tencent) with its templates, retries, per-phone daily limit. */
+  sms: SmsConfig;
+  /** Web Push: the VAPID key pair (unset: main.ts keeps one in the data folder) and the contact sent to push services. */
+  webPush: { keys?: { publicKey: string; privateKey: string }; subject: string; allowedHosts: string[] };
+  /** Device health: minutes offline before a 设备报修 ticket, minutes back before an outage ends, a meter's silence that counts as offline. */
+  deviceHealth: { offlineTicketMinutes: number; recoveryMinutes: number; meterSilentMinutes: number };
 }
 
 /**
@@ -226,6 +291,8 @@ export interface SafeVillageConfig {
   demoVideo?: string;
   demoRtspPort: number;
   samplesDir?: string;
+  /** Minutes before each escalation step of an unacknowledged alarm (a zone may set its own). */
+  ladderMinutes: number[];
 }
 
 /**
@@ -375,6 +442,19 @@ export function loadConfig(env: EnvInput = process.env): Config {
     ...(Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY) ? ['S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither'] : []),
   ];
   if (s3Problems.length > 0) throw new ConfigError(s3Problems);
+  const sms = smsConfig(e);
+  if (sms.problems.length > 0) throw new ConfigError(sms.problems);
+  const wechatProblems = [
+    ...(Boolean(e.WECHAT_APP_ID) !== Boolean(e.WECHAT_APP_SECRET) ? ['WECHAT_APP_ID, WECHAT_APP_SECRET: set both or neither'] : []),
+    ...(e.WECHAT_APP_ID && !e.PUBLIC_URL ? ['WECHAT_APP_ID: set PUBLIC_URL too (the https:// address WeChat sends the browser back to)'] : []),
+  ];
+  if (wechatProblems.length > 0) throw new ConfigError(wechatProblems);
+  if (Boolean(e.WEB_PUSH_PUBLIC_KEY) !== Boolean(e.WEB_PUSH_PRIVATE_KEY)) {
+    throw new ConfigError(['WEB_PUSH_PUBLIC_KEY, WEB_PUSH_PRIVATE_KEY: set both (a VAPID key pair, e.g. from `npx web-push generate-vapid-keys`) or neither']);
+  }
+  if (e.LOGIN_ATTEMPTS_RETENTION_HOURS * 60 < e.LOGIN_WINDOW_MINUTES) {
+    throw new ConfigError([`LOGIN_ATTEMPTS_RETENTION_HOURS=${e.LOGIN_ATTEMPTS_RETENTION_HOURS}: must cover LOGIN_WINDOW_MINUTES=${e.LOGIN_WINDOW_MINUTES} (the login limits count the attempts of the window)`]);
+  }
   return {
     http: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY, tls: tlsFiles('HTTPS_CERT_FILE', 'HTTPS_KEY_FILE', e.HTTPS_CERT_FILE, e.HTTPS_KEY_FILE) },
     dataDir: path.resolve(e.SHUXIANG_DATA_DIR),
@@ -394,7 +474,19 @@ export function loadConfig(env: EnvInput = process.env): Config {
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       slowdownAfterFailures: e.LOGIN_SLOWDOWN_AFTER_FAILURES,
       slowdownMs: e.LOGIN_SLOWDOWN_MS,
+      codes: { maxPerPhonePerDay: e.SMS_CODE_MAX_PER_PHONE_PER_DAY, maxPerIpPerHour: e.SMS_CODE_MAX_PER_IP_PER_HOUR, maxPerIpPerDay: e.SMS_CODE_MAX_PER_IP_PER_DAY },
+      staffSecondFactor: e.AUTH_STAFF_SECOND_FACTOR,
     },
+    retention: {
+      registrationRefusedDays: e.REGISTRATION_REFUSED_RETENTION_DAYS,
+      registrationPendingDays: e.REGISTRATION_PENDING_MAX_DAYS,
+      verificationHours: e.VERIFICATION_RETENTION_HOURS,
+      loginAttemptsHours: e.LOGIN_ATTEMPTS_RETENTION_HOURS,
+    },
+    wechat:
+      e.WECHAT_APP_ID && e.WECHAT_APP_SECRET && e.PUBLIC_URL
+        ? { appId: e.WECHAT_APP_ID, appSecret: e.WECHAT_APP_SECRET, oauthBaseUrl: e.WECHAT_OAUTH_BASE_URL, apiBaseUrl: e.WECHAT_API_BASE_URL, publicUrl: e.PUBLIC_URL }
+        : undefined,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     workingHours: e.WORKING_HOURS,
     jobPollSeconds: e.JOB_POLL_SECONDS,
@@ -425,6 +517,7 @@ export function loadConfig(env: EnvInput = process.env): Config {
       demoVideo: e.DEMO_CAMERA_VIDEO,
       demoRtspPort: e.DEMO_RTSP_PORT,
       samplesDir: e.SHUXIANG_SAMPLES_DIR && path.resolve(e.SHUXIANG_SAMPLES_DIR),
+      ladderMinutes: e.ALARM_LADDER_MINUTES,
     },
     water: {
       quietStart: Number(e.WATER_QUIET_HOURS.slice(0, 2)) * 60 + Number(e.WATER_QUIET_HOURS.slice(3, 5)),
@@ -432,6 +525,17 @@ export function loadConfig(env: EnvInput = process.env): Config {
       simulateMeters: e.SIMULATE_METERS ?? e.SHUXIANG_DEMO,
     },
     screen: { title: e.SCREEN_TITLE, tileUrl: e.SCREEN_TILE_URL, tileAttribution: e.SCREEN_TILE_ATTRIBUTION, weatherUrl: e.SCREEN_WEATHER_URL },
+    sms: sms.config,
+    webPush: {
+      keys: e.WEB_PUSH_PUBLIC_KEY && e.WEB_PUSH_PRIVATE_KEY ? { publicKey: e.WEB_PUSH_PUBLIC_KEY, privateKey: e.WEB_PUSH_PRIVATE_KEY } : undefined,
+      subject: e.WEB_PUSH_SUBJECT ?? (e.PUBLIC_URL?.startsWith('https://') ? e.PUBLIC_URL : 'mailto:admin@localhost'),
+      allowedHosts: e.WEB_PUSH_ALLOWED_HOSTS.split(','),
+    },
+    deviceHealth: {
+      offlineTicketMinutes: e.DEVICE_OFFLINE_TICKET_MINUTES,
+      recoveryMinutes: e.DEVICE_RECOVERY_MINUTES,
+      meterSilentMinutes: e.DEVICE_METER_SILENT_MINUTES,
+    },
     secret: e.SHUXIANG_SECRET,
     blobs: e.S3_BUCKET
       ? {

@@ -216,14 +216,25 @@ export async function startPlatform(config: Config): Promise<void> {
     pollers = [
       startPoller('jobs', () => services.jobs.runDue(), config.jobPollSeconds * 1000, logger),
       startPoller('sms', () => services.sms.dispatch(), config.jobPollSeconds * 1000, logger),
+      // Delivery receipts (回执) of texts the gateway accepted (none with the logging provider).
+      startPoller('sms-receipts', () => services.sms.pullReceipts(), config.sms.receiptPollSeconds * 1000, logger),
+      // A dispatch kicked for a login code finishes before the database closes.
+      { stop: () => services.sms.idle() },
       // Broadcasts: expire, re-send unacknowledged plays, feed speakers that came back.
       startPoller('broadcasts', () => services.broadcasts.sweep(), config.jobPollSeconds * 1000, logger),
       // Photos uploaded but never attached to a report are removed after a day.
       startPoller('photos', () => services.photos.purgeUnattached(new Date(Date.now() - 86_400_000)), 3_600_000, logger),
       // Notice and visit files uploaded but never attached (or detached since) likewise.
       startPoller('village-files', () => services.villageServices.files.purgeUnattached(new Date(Date.now() - 86_400_000)), 3_600_000, logger),
+      // Sign-in and registration data past its retention (docs/accounts.md#retention), hourly.
+      startPoller('retention', () => services.registrationRetention.run(), 3_600_000, logger),
+      startPoller('sms-retention', () => services.sms.purge(), 3_600_000, logger),
       // Devices silent for longer than DEVICE_HEARTBEAT_TIMEOUT_SECONDS go offline.
       startPoller('devices', () => services.devices.markSilentOffline(), 15_000, logger),
+      // Web Push of notifications, within seconds of their commit (quiet hours deferred).
+      startPoller('push', () => services.push.dispatch(), 2_000, logger),
+      // Devices offline too long open a 设备报修 ticket; their return is noted on it.
+      startPoller('device-health', () => services.deviceHealth.sweep(), 60_000, logger),
     ];
     // 智慧大屏: recount the read models from the source tables in the background (increments lost
     // in a crash or a stop come back); the jobs poller runs the nightly recount.

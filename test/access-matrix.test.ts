@@ -93,6 +93,9 @@ const cases: Case[] = [
   // Sessions: everyone lists their own; someone else's session is not found.
   { name: 'list my sessions', method: 'GET', url: () => '/api/auth/sessions', expect: all(200) },
   { name: 'end someone else’s session', method: 'DELETE', url: (f) => `/api/auth/sessions/${f.foreignSessionId}`, expect: all(404) },
+  // WeChat binding: one's own only (off in the tests: no binding to remove).
+  { name: 'my WeChat binding', method: 'GET', url: () => '/api/auth/wechat/binding', expect: all(200) },
+  { name: 'unbind my WeChat', method: 'DELETE', url: () => '/api/auth/wechat/binding', expect: all(404) },
 
   // Regions: own subtree and ancestors readable; neighbours and other townships are not.
   { name: 'read own village', method: 'GET', url: () => `/api/regions/${HOME_VILLAGE}`, expect: all(200) },
@@ -179,7 +182,30 @@ const cases: Case[] = [
     expect: by(201, 403, 403, 403, 403, 403),
   },
   { name: 'my notifications', method: 'GET', url: () => '/api/notifications', expect: all(200) },
+  // Web Push and notification preferences: everyone, for themselves only.
+  { name: 'my push status', method: 'GET', url: () => '/api/push', expect: all(200) },
+  {
+    name: 'subscribe to push',
+    method: 'POST',
+    url: () => '/api/push/subscriptions',
+    body: (role) => ({ endpoint: `https://fcm.googleapis.com/fcm/send/matrix-${role}`, keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) } }),
+    expect: all(204),
+  },
+  { name: 'unsubscribe someone else’s browser', method: 'DELETE', url: () => '/api/push/subscriptions', body: () => ({ endpoint: 'https://fcm.googleapis.com/fcm/send/nobody' }), expect: all(404) },
+  { name: 'my notification preferences', method: 'GET', url: () => '/api/notification-preferences', expect: all(200) },
+  {
+    name: 'change my notification preferences',
+    method: 'PUT',
+    url: () => '/api/notification-preferences',
+    body: () => ({ push: true, smsMustNotMiss: true, quietStart: '22:30', quietEnd: '06:30' }),
+    expect: all(200),
+  },
   { name: 'set a holiday', method: 'PUT', url: () => '/api/calendar-overrides/2027-01-01', body: () => ({ isWorkday: false, name: '元旦' }), expect: by(200, 403, 403, 403, 403, 403) },
+  // 值班表: township staff keep their township's roster (the administrator names the township); village people read it.
+  { name: 'read the duty roster', method: 'GET', url: () => '/api/duty?from=2027-01-01&to=2027-01-07&townshipCode=130631202', expect: by(200, 200, 200, 200, 403, 403) },
+  { name: 'read another township’s duty roster', method: 'GET', url: () => `/api/duty?from=2027-01-01&to=2027-01-07&townshipCode=${OTHER_TOWNSHIP}`, expect: by(200, 404, 404, 404, 403, 403) },
+  { name: 'set a duty day', method: 'PUT', url: () => '/api/duty/2027-01-01', body: () => ({ townshipCode: '130631202', userIds: [] }), expect: by(200, 200, 403, 403, 403, 403) },
+  { name: 'set another township’s duty day', method: 'PUT', url: () => '/api/duty/2027-01-01', body: () => ({ townshipCode: OTHER_TOWNSHIP, userIds: [] }), expect: by(200, 404, 403, 403, 403, 403) },
   { name: 'Open311 keys', method: 'GET', url: () => '/api/open311/keys', expect: by(200, 200, 403, 403, 403, 403) },
   {
     name: 'issue an Open311 key in another township',
@@ -219,6 +245,9 @@ const cases: Case[] = [
   { name: 'list households', method: 'GET', url: () => '/api/households', expect: by(200, 200, 200, 200, 403, 403) },
   { name: 'my household', method: 'GET', url: () => '/api/households/mine', expect: all(200) },
   { name: 'read a household in a neighbouring village', method: 'GET', url: (f) => `/api/households/${f.points.neighbourHousehold}`, expect: by(200, 200, 404, 404, 403, 403) },
+  { name: 'join link of my village', method: 'GET', url: () => `/api/villages/${HOME_VILLAGE}/join-link`, expect: by(200, 200, 200, 200, 403, 403) },
+  { name: 'join link of a neighbouring village', method: 'GET', url: () => `/api/villages/${NEIGHBOUR_VILLAGE}/join-link`, expect: by(200, 200, 404, 404, 403, 403) },
+  { name: 'list registrations', method: 'GET', url: () => '/api/registrations', expect: by(200, 200, 200, 200, 403, 403) },
   { name: 'register a household in own village', method: 'POST', url: () => '/api/households', body: () => ({ villageCode: HOME_VILLAGE, name: '矩阵户' }), expect: by(201, 201, 201, 201, 403, 403) },
   {
     name: 'register a household in a neighbouring village',
@@ -370,6 +399,7 @@ const cases: Case[] = [
   // demo has two speakers in every village, e.g. spk-130631202206-01 in 西阳邱村.
   { name: 'list devices', method: 'GET', url: () => '/api/devices', expect: by(200, 200, 200, 200, 200, 403) },
   { name: 'device stats', method: 'GET', url: () => '/api/devices/stats', expect: by(200, 200, 200, 200, 200, 403) },
+  { name: 'device availability (7 days)', method: 'GET', url: () => '/api/device-health/availability', expect: by(200, 200, 200, 200, 200, 403) },
   { name: 'read a speaker in own village', method: 'GET', url: () => `/api/devices/spk-${HOME_VILLAGE}-01`, expect: by(200, 200, 200, 200, 404, 403) },
   { name: 'read a speaker in a neighbouring village', method: 'GET', url: () => `/api/devices/spk-${NEIGHBOUR_VILLAGE}-01`, expect: by(200, 200, 404, 404, 404, 403) },
   {
@@ -567,6 +597,9 @@ const cases: Case[] = [
     body: () => ({}),
     expect: by(200, 200, 404, 404, 404, 403),
   },
+  // 再次喊话: the matrix's cameras have no loudspeaker, so those who may reach the alarm hear 409.
+  { name: 'warn again at an alarm in own grid', method: 'POST', url: () => `/api/alarms/${safeVillage.homeAlarmFor.admin}/warn-again`, body: () => ({}), expect: by(409, 409, 409, 409, 409, 403) },
+  { name: 'warn again at an alarm in a neighbouring village', method: 'POST', url: () => `/api/alarms/${safeVillage.neighbourAlarmFor.admin}/warn-again`, body: () => ({}), expect: by(409, 409, 404, 404, 404, 403) },
   { name: 'turn an alarm in a neighbouring village into a case', method: 'POST', url: (_f, role) => `/api/alarms/${safeVillage.neighbourCaseAlarmFor[role]}/case`, body: () => ({}), expect: by(200, 200, 404, 404, 404, 403) },
   { name: 'an alarm picture without a signature', method: 'GET', url: () => `/api/alarms/${safeVillage.homeAlarmFor.admin}/snapshot`, expect: all(403), anonymous: 403 },
   {
@@ -590,6 +623,8 @@ const cases: Case[] = [
   { name: 'big-screen map of a neighbouring village', method: 'GET', url: () => `/api/dashboard/map?region=${NEIGHBOUR_VILLAGE}`, expect: by(200, 200, 404, 404, 404, 403) },
   { name: 'big-screen map of another township', method: 'GET', url: () => `/api/dashboard/map?region=${OTHER_TOWNSHIP}`, expect: by(200, 404, 404, 404, 404, 403) },
   { name: 'big-screen settings', method: 'GET', url: () => '/api/dashboard/settings', expect: by(200, 200, 200, 200, 200, 403) },
+  // 待办: everyone has a queue (a party member's own meetings need no role); what is in it follows the role and scope.
+  { name: 'my work queue', method: 'GET', url: () => '/api/work-queue', expect: all(200) },
   // 智慧党建: secretaries and staff keep their region's party records (personal data); the village cadre
   // and the branch secretary are also members of 西阳邱村党支部 in the demo, so their own member pages,
   // meetings they are expected at, sign-in and leave work for them; figures (no persons) for every screen reader.

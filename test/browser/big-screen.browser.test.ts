@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/modules/demo/demo.seed.js';
 import { cspDirectives } from '../../src/platform/http/security-headers.js';
+import { percent } from '../../web/src/screen/format.ts';
 import { labelPointOf, mercator, TILE } from '../../web/src/screen/tiles.ts';
 import { calling, ensureWebBuilt, launchBrowser, signInContext, type TestBrowser } from '../support/browser.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -15,7 +16,8 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 /**
  * 智慧大屏 in a real browser against the real app on the Heibao demo: the township staff sign in on
  * the screen itself and see 黑堡乡's board at 1920×1080 (and scaled down to 1366×768), 用水预警's
- * open alerts among its figures, with nothing outside the stage and no block over another; an alarm
+ * open alerts among its figures, 辖区一览's 7-day device availability per village as the device-health
+ * API gives it, with nothing outside the stage and no block over another; an alarm
  * raised by the safe-village service and a case reported through the API appear on the open page
  * within a second; clicking 西阳邱村 on the map opens its board; a villager sees 无权限 and no
  * figures; a configured tile source lies beneath the map where the map says the places are.
@@ -143,6 +145,13 @@ beforeAll(async () => {
     return { meterId: 'wm-screen-01', at: new Date(at).toISOString(), litres };
   });
   expect((await api<{ alertsOpened: number }>('POST', '/api/water/readings', staff, { readings })).alertsOpened).toBeGreaterThan(0);
+  // 设备在线率: a speaker of 东阳邱村 the health check has watched for a day, 3 hours of it down.
+  await api('POST', '/api/devices', staff, { id: 'spk-screen-01', name: '东阳邱村音柱', regionCode: NEIGHBOUR });
+  await t.db.updateTable('devices').set({ online: true, online_changed_at: new Date(last - 17 * H), last_seen_at: new Date() }).where('id', '=', 'spk-screen-01').execute();
+  await t.services.deviceHealth.sweep();
+  const { region_path } = await t.db.selectFrom('devices').select('region_path').where('id', '=', 'spk-screen-01').executeTakeFirstOrThrow();
+  await t.db.updateTable('device_health').set({ watched_since: new Date(Date.now() - 24 * H) }).where('device_id', '=', 'spk-screen-01').execute();
+  await t.db.insertInto('device_outages').values({ device_kind: 'speaker', device_id: 'spk-screen-01', region_path, started_at: new Date(last - 20 * H), ended_at: new Date(last - 17 * H) }).execute();
   await t.services.dashboard.settled();
 
   browser = await launchBrowser();
@@ -270,10 +279,35 @@ describe('智慧大屏', () => {
     const { water } = await api<{ water: { metersTotal: number; metersReporting: number; openAlerts: number; openByType: { burst: number }; alertsToday: number } }>('GET', '/api/dashboard/summary', staff);
     expect(water).toMatchObject({ metersTotal: 1, metersReporting: 1, openByType: { burst: 1 } });
     expect(water.openAlerts).toBeGreaterThan(0);
+    // 辖区一览: 东阳邱村's 7-day availability is the device-health API's figure (its one speaker, 21 of 24 hours online).
+    const { villages } = await api<{ villages: { code: string; kinds: { kind: string; devices: number; availability: number }[] }[] }>('GET', '/api/device-health/availability', staff);
+    const uptime = villages.find((v) => v.code === NEIGHBOUR)!;
+    expect(uptime.kinds).toEqual([{ kind: 'speaker', devices: 1, availability: expect.closeTo(0.875, 2) }]);
+    await expect
+      .poll(() => page.getByTestId(`child-${NEIGHBOUR}`).getByTestId('child-availability').innerText(), { timeout: 50_000 })
+      .toBe(`${percent(uptime.kinds[0]!.availability)}%`);
     await expect.poll(() => page.getByTestId('water-open').innerText()).toMatch(new RegExp(`未结预警\\s*${water.openAlerts}次`));
     await expect.poll(() => page.getByTestId('water-today').innerText()).toMatch(new RegExp(`今日预警\\s*${water.alertsToday}次`));
     await expect.poll(() => page.getByTestId('water-type-burst').innerText()).toMatch(/爆管\s*1/);
     await expect.poll(() => page.getByTestId('water-meters').innerText()).toMatch(/水表\s*1\s*\/\s*1/);
+
+    // 积分红榜: every name whole; its village beside it only when it fits whole, else left out.
+    const ranked = await page.getByTestId('block-points').locator('li').evaluateAll((rows) =>
+      rows.map((row) => {
+        const name = row.querySelector<HTMLElement>('[data-testid="points-name"]')!;
+        const village = row.querySelector<HTMLElement>('[data-testid="points-village"]')!;
+        const who = name.parentElement!.getBoundingClientRect();
+        const v = village.getBoundingClientRect();
+        return {
+          name: name.innerText,
+          nameWhole: name.scrollWidth <= name.clientWidth,
+          villageShown: v.top < who.bottom,
+          villageWhole: v.top >= who.bottom || v.right <= who.right + 0.5,
+        };
+      }),
+    );
+    expect(ranked.length).toBeGreaterThanOrEqual(2);
+    for (const row of ranked) expect(row, row.name).toMatchObject({ nameWhole: true, villageWhole: true });
 
     expectLaidOut(await layout(page), FULL_HD);
     await screenshot(page, 'big-screen');

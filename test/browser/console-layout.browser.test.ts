@@ -28,7 +28,7 @@ const MENU: { group: string; pages: string[] }[] = [
   { group: 'points', pages: ['points-rules', 'points-claims', 'points-store', 'points-ledger', 'points-ranking'] },
   { group: 'village-services', pages: ['vs-notices', 'vs-guides', 'vs-requests', 'vs-elderly', 'vs-plans', 'vs-meals'] },
   { group: 'water', pages: ['water-alerts', 'water-meters'] },
-  { group: 'system', pages: ['regions', 'users', 'audit'] },
+  { group: 'system', pages: ['regions', 'users', 'registrations', 'audit', 'sms-outbox', 'duty'] },
 ];
 
 let t: TestApp;

@@ -211,24 +211,24 @@ describe('grid management loop in the phone app: 群众点单、网格接单、�
   });
 
   it('2. the grid worker sees it in 待办 ordered by deadline and accepts it', { timeout: 120_000 }, async () => {
-    const { id, number } = theCase();
+    const { id } = theCase();
     const context = await browser.newPhone();
     const page = await context.newPage();
     await logInPhone(page, base, WORKER.phone);
 
     await page.getByTestId('tabbar').getByText('待办', { exact: true }).click();
     await page.waitForURL(/\/h5\/work$/);
-    await page.getByTestId(`case-card-${number}`).waitFor();
+    await page.getByTestId(`wq-item-case_accept-${id}`).waitFor();
 
-    // 待接单 lists the grid's submitted cases, the one due first on top.
+    // 待办 lists the grid's submitted cases to accept, the one due first on top.
     const open = (await t.request({ method: 'GET', url: '/api/cases?state=submitted&pageSize=100', token: tokens[WORKER.phone] })).json() as { items: CaseView[] };
-    const byDeadline = [...open.items].sort((a, b) => a.acceptDueAt!.localeCompare(b.acceptDueAt!)).map((c) => `case-card-${c.number}`);
-    const ours = [earlier.number, number, later.number].map((n) => `case-card-${n}`);
+    const byDeadline = [...open.items].sort((a, b) => a.acceptDueAt!.localeCompare(b.acceptDueAt!)).map((c) => `wq-item-case_accept-${c.id}`);
+    const ours = [earlier.id, id, later.id].map((caseId) => `wq-item-case_accept-${caseId}`);
     expect(byDeadline.filter((c) => ours.includes(c))).toEqual(ours);
-    const shown = await page.locator('[data-testid^="case-card-"]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-testid')));
+    const shown = await page.locator('[data-testid^="wq-item-case_accept-"]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-testid')));
     expect(shown.filter((c) => byDeadline.includes(c!))).toEqual(byDeadline);
 
-    await page.getByTestId(`case-card-${number}`).click();
+    await page.getByTestId(`wq-item-case_accept-${id}`).click();
     await page.waitForURL(`**/h5/cases/${id}`);
     await caseState(page, '待接单');
     const accepted = await calling(page, 'POST', `/api/cases/${id}/accept`, () => page.getByTestId('case-accept').click());
@@ -266,15 +266,15 @@ describe('grid management loop in the phone app: 群众点单、网格接单、�
     await context.close();
   });
 
-  it('3. the branch secretary approves it in 评单', { timeout: 120_000 }, async () => {
-    const { id, number } = theCase();
+  it('3. the branch secretary approves it from 待办', { timeout: 120_000 }, async () => {
+    const { id } = theCase();
     const context = await browser.newPhone();
     const page = await context.newPage();
     await logInPhone(page, base, SECRETARY.phone);
 
-    await page.getByTestId('tabbar').getByText('评单', { exact: true }).click();
+    await page.getByTestId('tabbar').getByText('待办', { exact: true }).click();
     await page.waitForURL(/\/h5\/work$/);
-    await page.getByTestId(`case-card-${number}`).click();
+    await page.getByTestId(`wq-item-case_evaluate-${id}`).click();
     await page.waitForURL(`**/h5/cases/${id}`);
     await caseState(page, '待评单');
     await page.getByTestId('approve-comment').locator('textarea').fill(APPROVAL);

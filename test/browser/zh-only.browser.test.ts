@@ -307,6 +307,7 @@ describe('the Chinese UI speaks Chinese only', () => {
       `/care/residents/${ids.resident}/visit`,
       '/family',
       '/sessions',
+      '/settings/notifications',
       '/password',
     ];
     for (const [who, phone] of [

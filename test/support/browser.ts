@@ -153,12 +153,14 @@ export async function calling(page: Page, method: string, pathname: string | Reg
 }
 
 /**
- * Fills and sends the sign-in form the page is on (or is being sent to) with a demo account: the
- * phone app's Vant fields or the console's inputs. Expects the login to succeed.
+ * Fills and sends the sign-in form the page is on (or is being sent to) with a demo account and its
+ * password: the phone app's Vant fields or the console's inputs. Expects the login to succeed.
  */
 export async function submitLogin(page: Page, app: 'h5' | 'console', phone: string): Promise<void> {
   await page.waitForURL(app === 'h5' ? /\/h5\/login/ : /\/console\/login/);
   const field = (testId: string) => (app === 'h5' ? page.getByTestId(testId).locator('input') : page.getByTestId(testId));
+  // The sign-in pages open on 验证码登录; the demo accounts' password is on the other tab.
+  await page.getByTestId('login-tab-password').click();
   await field('login-phone').fill(phone);
   await field('login-password').fill(DEMO_PASSWORD);
   const res = await calling(page, 'POST', '/api/auth/login', () => page.getByTestId('login-submit').click());

@@ -53,7 +53,8 @@ export async function createTestApp(
     ...(options.realSessionLimits ? {} : longSessions),
     ...options.env,
   });
-  const services = createServices(database.db, config, options.clock ?? systemClock, TEST_SECRET);
+  // The services log through the test's logger too, so a test can read what the logging SMS provider delivered.
+  const services = createServices(database.db, config, options.clock ?? systemClock, TEST_SECRET, options.logger);
   const app = await buildApp({ db: database.db, config, logger: options.logger ?? pino({ level: 'silent' }), services });
   await app.ready();
   const tokens = new Map<string, string>();

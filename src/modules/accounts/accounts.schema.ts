@@ -26,6 +26,36 @@ export const userView = z.object({
 
 export const loginResult = z.object({ token: z.string(), expiresAt: z.string(), user: userView });
 
+/** The password step of a staff sign-in when AUTH_STAFF_SECOND_FACTOR=sms: no session yet, a code went to the phone. */
+export const secondFactorChallenge = z.object({
+  secondFactorRequired: z.literal(true),
+  challenge: z.string().describe('send it back with the code to /api/auth/login/second-factor; valid 10 minutes'),
+  phone: z.string().describe('where the code went, masked (138****0001)'),
+  resendAfterSeconds: z.number().int(),
+  expiresInSeconds: z.number().int().describe('0: the code sent less than a minute ago still stands'),
+});
+
+export const passwordLoginResult = z.union([loginResult, secondFactorChallenge]);
+
+export const verificationCode = z.string().regex(/^\d{6}$/, '验证码为 6 位数字 / the code has 6 digits');
+
+export const smsCodeBody = z.strictObject({ phone, purpose: z.literal('login').default('login') });
+
+export const codeSent = z.object({
+  resendAfterSeconds: z.number().int().describe('another code may be asked for after this many seconds'),
+  expiresInSeconds: z.number().int().describe('the code works this long'),
+});
+
+export const smsLoginBody = z.strictObject({ phone, code: verificationCode });
+
+export const secondFactorBody = z.strictObject({ challenge: z.string().min(1).max(200), code: verificationCode });
+
+export const secondFactorResendBody = z.strictObject({ challenge: z.string().min(1).max(200) });
+
+export const secondFactorResent = codeSent.extend({ phone: z.string() });
+
+export const sessionsEnded = z.object({ ended: z.number().int() });
+
 export const meResult = z.object({
   user: userView,
   scope: z.object({ code: z.string(), name: z.string(), level: regionLevel }),

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../platform/clock.js';
@@ -17,6 +17,7 @@ import { roleLabels, roleRank, roleRegionLevels } from './roles.js';
 import { sessionPolicyFor } from './session-policy.js';
 import { LAST_SEEN_GRANULARITY_MS, type Failures, type LockLevel, type LoginAttemptsRepository, type SessionsRepository } from './sessions.repository.js';
 import type { UserWithRegion, UsersRepository } from './users.repository.js';
+import type { VerificationCodesService } from './verification-codes.service.js';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -39,6 +40,21 @@ export function toUserView(row: UserWithRegion): UserView {
   };
 }
 
+/** How a session was started, for the audit trail. `registration`: another module signed a new account in. */
+export type SignInMethod = 'password' | 'sms' | 'password+sms' | 'wechat' | 'registration';
+
+/** What the client meta of a sign-in carries. */
+export type SignInMeta = RequestMeta & { userAgent: string | null };
+
+/** The roles that see a whole township or more: AUTH_STAFF_SECOND_FACTOR=sms asks them for a password and a code. */
+const SECOND_FACTOR_ROLES: readonly Role[] = ['admin', 'township_staff'];
+
+/** How long the password step of a two-factor sign-in stays open for its code. */
+const CHALLENGE_TTL_MS = 10 * 60_000;
+
+/** The phone as a code's text goes to it, for "sent to 138****0001". */
+const maskPhone = (phone: string) => `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+
 /** The actor behind a session, and whether it may act before changing its password. */
 export interface Authenticated {
   actor: Actor;
@@ -56,7 +72,13 @@ export class AccountsService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly settings: Config['auth'],
-  ) {}
+    private readonly codes: VerificationCodesService,
+    secret: Buffer,
+  ) {
+    this.challengeKey = createHmac('sha256', secret).update('shuxiang login challenge v1').digest();
+  }
+
+  private readonly challengeKey: Buffer;
 
   /**
    * Failed logins are limited per phone and address first (a success there resets the count), then
@@ -64,7 +86,7 @@ export class AccountsService {
    * failures of a phone from an address each further try waits a growing delay. Successes never
    * count, so a township behind one proxy address is not locked out by its own logins.
    */
-  async login(phone: string, password: string, meta: RequestMeta & { userAgent: string | null }) {
+  async login(phone: string, password: string, meta: SignInMeta) {
     const now = this.clock.now();
     const ip = meta.ip ?? 'unknown';
     const windowMs = this.settings.loginWindowMinutes * 60_000;
@@ -92,7 +114,131 @@ export class AccountsService {
       throw new AppError(user && ok ? 'ACCOUNT_DISABLED' : 'INVALID_CREDENTIALS');
     }
     await this.attempts.succeed(attemptId);
+    if (this.needsSecondFactor(user.role)) return this.secondFactorChallenge(user, meta);
+    return this.openSession(user, meta, 'password');
+  }
 
+  private needsSecondFactor(role: Role): boolean {
+    return this.settings.staffSecondFactor === 'sms' && SECOND_FACTOR_ROLES.includes(role);
+  }
+
+  /**
+   * The password was right and the role needs a code too: a code goes to the account's phone and the
+   * answer is a signed challenge (user and expiry), not a session. A code sent under a minute ago
+   * (the password typed again) is not replaced; the challenge says when another may be asked for.
+   */
+  private async secondFactorChallenge(user: UserWithRegion, meta: SignInMeta) {
+    let resendAfterSeconds: number;
+    let expiresInSeconds: number;
+    try {
+      ({ resendAfterSeconds, expiresInSeconds } = await this.codes.request({ phone: user.phone, purpose: 'second_factor', ip: meta.ip, regionPath: user.region_path }));
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'VERIFICATION_RESEND_TOO_SOON') throw error;
+      resendAfterSeconds = error.extra.retryAfterSeconds ?? 60;
+      expiresInSeconds = 0;
+    }
+    return {
+      secondFactorRequired: true as const,
+      challenge: this.signChallenge(user.id, this.clock.now().getTime() + CHALLENGE_TTL_MS),
+      phone: maskPhone(user.phone),
+      resendAfterSeconds,
+      expiresInSeconds,
+    };
+  }
+
+  private challengeMac(userId: string, expires: number): string {
+    return createHmac('sha256', this.challengeKey).update(`${userId}.${expires}`).digest('base64url');
+  }
+
+  private signChallenge(userId: string, expires: number): string {
+    return `${userId}.${expires}.${this.challengeMac(userId, expires)}`;
+  }
+
+  /** The account whose password step the challenge proves; LOGIN_CHALLENGE_INVALID when forged or past its time. */
+  private async challengedUser(challenge: string): Promise<UserWithRegion> {
+    const [userId, expires, mac] = challenge.split('.');
+    const expected = userId && expires && /^\d{1,15}$/.test(expires) ? Buffer.from(this.challengeMac(userId, Number(expires))) : undefined;
+    const given = Buffer.from(mac ?? '');
+    if (!expected || expected.length !== given.length || !timingSafeEqual(expected, given) || Number(expires) <= this.clock.now().getTime()) {
+      throw new AppError('LOGIN_CHALLENGE_INVALID');
+    }
+    const user = await this.users.findById(userId!);
+    if (!user) throw new AppError('LOGIN_CHALLENGE_INVALID');
+    return user;
+  }
+
+  /** Another code for an open two-factor sign-in (the 60 s and daily caps apply). */
+  async resendSecondFactor(challenge: string, meta: SignInMeta) {
+    const user = await this.challengedUser(challenge);
+    const sent = await this.codes.request({ phone: user.phone, purpose: 'second_factor', ip: meta.ip, regionPath: user.region_path });
+    return { ...sent, phone: maskPhone(user.phone) };
+  }
+
+  /** The second step of a two-factor sign-in: the challenge from the password step and the code. */
+  async loginSecondFactor(challenge: string, code: string, meta: SignInMeta) {
+    const user = await this.challengedUser(challenge);
+    try {
+      await this.codes.consume({ phone: user.phone, purpose: 'second_factor', code, ip: meta.ip });
+    } catch (error) {
+      await this.auditFailure(user, user.phone, `second_factor_${codeFailure(error)}`, [], meta);
+      throw error;
+    }
+    if (user.disabled_at) {
+      await this.auditFailure(user, user.phone, 'disabled', [], meta);
+      throw new AppError('ACCOUNT_DISABLED');
+    }
+    return this.openSession(user, meta, 'password+sms');
+  }
+
+  /**
+   * Sends a sign-in code. The answer is the same whether or not the phone has an account: for an
+   * unknown phone the code is made and counted like any other, only its text is not sent.
+   */
+  async requestLoginCode(phone: string, meta: SignInMeta) {
+    const user = await this.users.findByPhone(phone);
+    return this.codes.request({ phone, purpose: 'login', ip: meta.ip, regionPath: user?.region_path ?? '/', deliver: user !== undefined });
+  }
+
+  /** Signs in with the phone and its code: the same session as a password login, refused to roles that need both. */
+  async loginBySms(phone: string, code: string, meta: SignInMeta) {
+    const user = await this.users.findByPhone(phone);
+    try {
+      await this.codes.consume({ phone, purpose: 'login', code, ip: meta.ip });
+    } catch (error) {
+      await this.auditFailure(user, phone, `sms_${codeFailure(error)}`, [], meta);
+      throw error;
+    }
+    // A code can only have reached a phone with an account; this is a guess that came true.
+    if (!user) {
+      await this.auditFailure(user, phone, 'unknown_phone', [], meta);
+      throw new AppError('VERIFICATION_CODE_INVALID');
+    }
+    if (user.disabled_at) {
+      await this.auditFailure(user, phone, 'disabled', [], meta);
+      throw new AppError('ACCOUNT_DISABLED');
+    }
+    if (this.needsSecondFactor(user.role)) {
+      await this.auditFailure(user, phone, 'second_factor_required', [], meta);
+      throw new AppError('SECOND_FACTOR_REQUIRED');
+    }
+    return this.openSession(user, meta, 'sms');
+  }
+
+  /**
+   * Starts a session for an account that has proved who it is some other way (a registration that
+   * verified the phone, a bound WeChat account): the same token, cookie lifetime and limits as a
+   * login. Refused for a disabled account, and for a role that must sign in with two factors.
+   */
+  async startSession(userId: string, meta: SignInMeta, via: SignInMethod = 'registration') {
+    const user = await this.users.findById(userId);
+    if (!user) throw new AppError('USER_NOT_FOUND');
+    if (user.disabled_at) throw new AppError('ACCOUNT_DISABLED');
+    if (this.needsSecondFactor(user.role)) throw new AppError('SECOND_FACTOR_REQUIRED');
+    return this.openSession(user, meta, via);
+  }
+
+  private async openSession(user: UserWithRegion, meta: SignInMeta, via: SignInMethod) {
+    const now = this.clock.now();
     const policy = sessionPolicyFor(user.role, this.settings);
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + policy.ttlMs);
@@ -107,7 +253,7 @@ export class AccountsService {
         targetType: 'session',
         targetId: sessionId,
         regionPath: user.region_path,
-        details: { userAgent: meta.userAgent },
+        details: { userAgent: meta.userAgent, via },
       });
       if (!Number.isFinite(policy.maxConcurrent)) return;
       const live = await this.sessions.listLive(user.id, now, this.liveBounds(now, policy), tx);
@@ -225,6 +371,22 @@ export class AccountsService {
         current: row.id === auth.sessionId,
       })),
     };
+  }
+
+  /** 退出所有设备: ends every session of one's own, this one included (the app returns to its sign-in page). */
+  async endAllSessions(auth: Authenticated, meta: RequestMeta): Promise<{ ended: number }> {
+    const now = this.clock.now();
+    return this.db.transaction().execute(async (tx) => {
+      const ended = await this.sessions.revokeAllOf(auth.actor.userId, now, undefined, tx);
+      await this.audit.record(tx, auth.actor, meta, {
+        action: 'auth.sessions_end_all',
+        targetType: 'user',
+        targetId: auth.actor.userId,
+        regionPath: auth.actor.scope.path,
+        details: { ended },
+      });
+      return { ended };
+    });
   }
 
   /** Ends one of one's own sessions (a lost phone, a shared computer); ending the current one signs out. */
@@ -366,6 +528,12 @@ export class AccountsService {
     return this.users.activeWithin(regionPath, roles, db);
   }
 
+  /** The account as the actor of a change it makes itself (binding its WeChat at sign-in). */
+  async actorFor(userId: string): Promise<Actor | undefined> {
+    const user = await this.users.findById(userId);
+    return user && { userId: user.id, role: user.role, name: user.name, phone: user.phone, scope: { regionCode: user.region_code, path: user.region_path } };
+  }
+
   async contactOf(userId: string) {
     const user = await this.users.findById(userId);
     return user ? { id: user.id, name: user.name, phone: user.phone, role: user.role } : undefined;
@@ -482,4 +650,10 @@ export class AccountsService {
     }
     return region;
   }
+}
+
+/** The code check's refusal, for the audit trail's reason. */
+function codeFailure(error: unknown): string {
+  const code = error instanceof AppError ? error.code : 'error';
+  return code.replace(/^VERIFICATION_CODE_/, '').toLowerCase();
 }

@@ -18,6 +18,9 @@ const permissions = {
   'broadcast.send': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'broadcast.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
   'calendar.write': ['admin'],
+  // 值班表: township staff keep their township's roster; those who work in its villages read it.
+  'duty.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  'duty.write': ['admin', 'township_staff'],
   'categories.write': ['admin'],
   'cases.handle': ['admin', 'township_staff', 'village_cadre', 'branch_secretary', 'grid_worker'],
   'cases.evaluate': ['admin', 'township_staff', 'branch_secretary'],
@@ -25,6 +28,9 @@ const permissions = {
   'sms.read': ['admin', 'township_staff'],
   'households.read': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'households.write': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
+  // 村民注册: those who keep a village's household register manage its join link, decide self-registrations
+  // and re-bind villagers to another household or phone (the scope: their village, or the township).
+  'registrations.manage': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'points.rules.write': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],
   'points.claim': ['villager', 'grid_worker'],
   'points.approve': ['admin', 'township_staff', 'village_cadre', 'branch_secretary'],

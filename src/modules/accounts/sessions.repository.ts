@@ -81,10 +81,12 @@ export class SessionsRepository {
     return result.numUpdatedRows > 0n;
   }
 
-  async revokeAllOf(userId: string, now: Date, exceptId?: string, db: Db = this.db) {
+  /** Ends the user's unrevoked sessions (but `exceptId`); how many. */
+  async revokeAllOf(userId: string, now: Date, exceptId?: string, db: Db = this.db): Promise<number> {
     let query = db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
     if (exceptId) query = query.where('id', '!=', exceptId);
-    await query.execute();
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 }
 
@@ -153,6 +155,16 @@ export class LoginAttemptsRepository {
       WHERE ${scope} AND NOT succeeded AND at > ${since} AND id < ${id}
       ORDER BY at DESC, id DESC OFFSET ${limit - 1} LIMIT 1`.execute(this.db);
     return rows[0]?.at;
+  }
+
+  /**
+   * Retention: attempts made before `before`. The limits count failures inside the login window only,
+   * and a success older than the window resets nothing the window still holds, so the window is all
+   * they need. How many went.
+   */
+  async purgeBefore(before: Date): Promise<number> {
+    const result = await this.db.deleteFrom('login_attempts').where('at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   private lastSuccess(phone: string, ip: string) {

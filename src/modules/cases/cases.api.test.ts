@@ -373,7 +373,7 @@ describe('categories', () => {
   it('administrators configure categories; others may only read them', async () => {
     const admin = await t.tokenFor('admin');
     const list = (await t.request({ method: 'GET', url: '/api/case-categories', token: villager })).json();
-    expect(list.items.map((c: { name: string }) => c.name)).toEqual(['村容村貌', '环境卫生', '民生服务', '矛盾调解', '安全隐患', '求助帮扶', '基础设施', '平安巡查']);
+    expect(list.items.map((c: { name: string }) => c.name)).toEqual(['村容村貌', '环境卫生', '民生服务', '矛盾调解', '安全隐患', '求助帮扶', '基础设施', '平安巡查', '设备报修']);
     const body = { code: 'flood_season', name: '汛期防溺水', nameEn: 'Flood season', acceptHours: 1, resolveHours: 8, allowAnonymous: true, isPublic: true, reportPoints: 10, handlerPoints: 10 };
     expect((await t.request({ method: 'POST', url: '/api/case-categories', token: staff, payload: body })).statusCode).toBe(403);
     expect((await t.request({ method: 'POST', url: '/api/case-categories', token: admin, payload: body })).statusCode).toBe(201);

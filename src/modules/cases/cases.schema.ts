@@ -136,7 +136,7 @@ export const caseSummary = z.object({
   villageName: z.string().nullable(),
   gridCode: z.string().nullable(),
   gridName: z.string().nullable(),
-  source: z.enum(['app', 'open311', 'console', 'alarm', 'water']).describe('how the case came in: the phone app, Open311, the console, a camera alarm, a water alert'),
+  source: z.enum(['app', 'open311', 'console', 'alarm', 'water', 'device']).describe('how the case came in: the phone app, Open311, the console, a camera alarm, a water alert, a device offline too long'),
   anonymous: z.boolean(),
   reporter: person.nullable().describe('only for the reporter and the people handling the case'),
   assignee: z.object({ id: z.string(), name: z.string() }).nullable(),

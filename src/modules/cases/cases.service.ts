@@ -200,11 +200,14 @@ export class CasesService {
   /**
    * A case from a safe-village alarm (a zone's automatic action, or an operator turning the alarm
    * into a case), placed where the camera stands and reported by the operator when there is one; or
-   * from a water alert (`source: 'water'`, a silent household to visit). Idempotent on `id`.
+   * from a water alert (`source: 'water'`, a silent household to visit); or a device offline too long
+   * (`source: 'device'`). `routeTo`: placed at that level and told to those people (the staff on duty)
+   * instead of routing by region. Idempotent on `id`.
    */
   async submitFromAlarm(input: {
     id: string;
-    source?: 'alarm' | 'water';
+    source?: 'alarm' | 'water' | 'device';
+    routeTo?: { level: CaseLevel; userIds: string[]; note: string };
     categoryCode: string;
     description: string;
     regionCode: string;
@@ -232,8 +235,39 @@ export class CasesService {
       anonymous: false,
       smsOptIn: false,
       photoIds: [],
+      routeTo: input.routeTo,
     });
     return { id: input.id, created };
+  }
+
+  /**
+   * A note by the platform itself on an open case's history (a device came back online), told to
+   * whoever took the case. False when the case is gone, closed or rejected.
+   */
+  async addSystemNote(caseId: string, note: string): Promise<boolean> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction().execute(async (tx) => {
+      const c = await this.deps.repository.findById(caseId, tx);
+      if (!c || c.state === 'closed' || c.state === 'rejected') return false;
+      await this.deps.repository.insertEvent(tx, {
+        case_id: c.id,
+        at: now,
+        type: 'comment',
+        actor_id: null,
+        actor_name: null,
+        actor_role: null,
+        from_state: c.state,
+        to_state: c.state,
+        from_level: null,
+        to_level: null,
+        note,
+        automatic: true,
+      });
+      if (c.assignee_id) {
+        await this.deps.notifications.notify(tx, [{ userId: c.assignee_id, kind: 'case.comment', title: `事件进展：${c.number}`, body: note.slice(0, 100), caseId: c.id }]);
+      }
+      return true;
+    });
   }
 
   /** Cases of public categories for anonymous readers (Open311): no identities, no private categories. */
@@ -261,14 +295,15 @@ export class CasesService {
     anonymous: boolean;
     smsOptIn: boolean;
     photoIds: string[];
+    routeTo?: { level: CaseLevel; userIds: string[]; note: string };
   }): Promise<boolean> {
-    const { id, category, place, reporter } = input;
+    const { id, category, place, reporter, routeTo } = input;
     const now = this.deps.clock.now();
     const placed: CaseLevel = place.grid ? 'grid' : place.village ? 'village' : 'township';
     const acceptDue = addWorkingHours(now, category.accept_hours, await this.deps.calendar.workCalendar());
     const created = await this.deps.db.transaction().execute(async (tx) => {
       // A level with nobody to take the case (a grid without a worker, a village without cadres) passes it up.
-      const { level, people } = await this.staffedLevel(place, placed, tx);
+      const { level, people } = routeTo ? { level: routeTo.level, people: routeTo.userIds.map((userId) => ({ id: userId })) } : await this.staffedLevel(place, placed, tx);
       const inserted = await this.deps.repository.insertIfAbsent(
         tx,
         {
@@ -343,7 +378,7 @@ export class CasesService {
           to_state: 'submitted',
           from_level: placed,
           to_level: level,
-          note: null,
+          note: routeTo?.note ?? null,
           automatic: true,
         });
       }
@@ -812,7 +847,7 @@ export class CasesService {
     if (!c.reporter_id) return;
     await this.deps.notifications.notify(tx, [{ userId: c.reporter_id, kind: 'case.progress', title: `事件进展：${c.number}`, body: message, caseId: c.id }]);
     if (c.sms_opt_in && c.reporter_phone) {
-      await this.deps.sms.enqueue(tx, { phone: c.reporter_phone, body: `【数乡】您上报的事件${c.number}：${message}。`, regionPath: c.region_path, reference: `case:${c.id}` });
+      await this.deps.sms.enqueue(tx, { phone: c.reporter_phone, template: 'case_update', params: { number: c.number, status: message }, regionPath: c.region_path, reference: `case:${c.id}` });
     }
   }
 

@@ -101,6 +101,7 @@ export const dashboardChild = z.object({
   camerasOnline: count,
   camerasTotal: count,
   speakersOnline: count,
+  availability: z.number().min(0).max(1).nullable().describe('share of the last 7 days its watched speakers, cameras and water meters were online; null when none is watched'),
 });
 
 export const dashboardDevice = z.object({

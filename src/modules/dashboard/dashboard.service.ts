@@ -33,6 +33,8 @@ export interface DashboardDeps {
   party: { partyMembersIn(regionPath: string): Promise<number> };
   /** The water module's figures (用水预警) of a region, the same as its own stats. */
   water: { statsIn(scope: Scope, village?: string): Promise<WaterStats> };
+  /** The device-health module's share of the last 7 days each child's devices were online (children with none left out). */
+  deviceHealth: { availabilityOfChildren(region: { code: string; path: string }): Promise<Map<string, number>> };
   /** Signed picture URLs of the safe-village module. */
   pictures: { cameraSnapshotUrl(cameraId: string): string; alarmSnapshotUrl(alarmId: string): string };
   screen: { title: string; tileUrl?: string; tileAttribution?: string; weatherUrl?: string };
@@ -94,7 +96,7 @@ export class DashboardService {
     const { start, end } = monthWindow(month.slice(0, 7));
     const children = await repository.children(region.code);
     const childCodes = children.map((c) => c.code);
-    const [totals, days, categories, gauges, alarmsToday, childDays, recent, devices, wall, mapDevices, people, households, partyMembers, water] = await Promise.all([
+    const [totals, days, categories, gauges, alarmsToday, childDays, recent, devices, wall, mapDevices, people, households, partyMembers, water, uptime] = await Promise.all([
       repository.totals(region.path),
       repository.days(region.code, from, today),
       repository.categories(region.code, month),
@@ -109,6 +111,7 @@ export class DashboardService {
       this.deps.points.rankHouseholds(region.path, start, end, TOP),
       this.deps.party.partyMembersIn(region.path),
       this.deps.water.statsIn({ regionCode: region.code, path: region.path }),
+      this.deps.deviceHealth.availabilityOfChildren(region),
     ]);
 
     const gaugeOf = (code: string) => gauges.find((g) => g.region_code === code);
@@ -197,6 +200,7 @@ export class DashboardService {
           camerasOnline: childCameras.online,
           camerasTotal: childCameras.total,
           speakersOnline: devicesOf('speaker', child.code).online,
+          availability: uptime.has(child.code) ? round(uptime.get(child.code)!, 4) : null,
         };
       }),
       devices: mapDevices.map((d) => ({ kind: d.kind, id: d.id, name: d.name, online: d.online, lon: d.lon, lat: d.lat })),

@@ -147,6 +147,21 @@ export class HouseholdsRepository {
     return row !== undefined;
   }
 
+  /**
+   * Puts a person in a household, out of the one they were in (whose head they stop being); the
+   * household they were in before (null: none).
+   */
+  async moveMember(tx: Db, householdId: string, userId: string, at: Date): Promise<string | null> {
+    const before = await tx.selectFrom('household_members').select('household_id').where('user_id', '=', userId).forUpdate().executeTakeFirst();
+    if (before?.household_id === householdId) return householdId;
+    if (before) {
+      await tx.deleteFrom('household_members').where('user_id', '=', userId).execute();
+      await tx.updateTable('households').set({ head_id: null, updated_at: at }).where('id', '=', before.household_id).where('head_id', '=', userId).execute();
+    }
+    await tx.insertInto('household_members').values({ household_id: householdId, user_id: userId, joined_at: at }).execute();
+    return before?.household_id ?? null;
+  }
+
   async removeMember(tx: Db, householdId: string, userId: string): Promise<boolean> {
     const result = await tx.deleteFrom('household_members').where('household_id', '=', householdId).where('user_id', '=', userId).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;

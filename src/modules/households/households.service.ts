@@ -156,6 +156,16 @@ export class HouseholdsService {
     return this.toDetail((await this.deps.repository.findById(id))!);
   }
 
+  /**
+   * Binds a person to a household in the caller's transaction (self-registration, re-binding): out of
+   * any other household first. Unscoped: the caller has checked that both lie in its scope and village.
+   * Returns the household left (null: none; the same id: no change).
+   */
+  async placeMember(tx: Db, input: { userId: string; householdId: string; at: Date }): Promise<string | null> {
+    await this.deps.repository.lockById(tx, input.householdId);
+    return this.deps.repository.moveMember(tx, input.householdId, input.userId, input.at);
+  }
+
   /** Demo mode only: an account's id by its phone. */
   userIdByPhone(phone: string): Promise<string | undefined> {
     return this.deps.repository.userIdByPhone(phone);

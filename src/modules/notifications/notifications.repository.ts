@@ -1,4 +1,5 @@
 import type { Db } from '../../platform/db/database.js';
+import type { NotificationSeverity } from '../../platform/db/schema.js';
 import { offsetOf, type PageRequest } from '../../platform/http/pagination.js';
 
 export interface NewNotification {
@@ -8,6 +9,10 @@ export interface NewNotification {
   body: string;
   caseId: string | null;
   at: Date;
+  /** 'high' is pushed even during the recipient's quiet hours (alarms). Default 'normal'. */
+  severity?: NotificationSeverity;
+  /** Where a tap on the Web Push opens, an h5 path ('/h5/…'); default the case, else the h5 home. */
+  url?: string;
 }
 
 export class NotificationsRepository {
@@ -17,7 +22,21 @@ export class NotificationsRepository {
     if (rows.length === 0) return;
     await tx
       .insertInto('notifications')
-      .values(rows.map((n) => ({ user_id: n.userId, kind: n.kind, title: n.title, body: n.body, case_id: n.caseId, created_at: n.at })))
+      .values(
+        rows.map((n) => ({
+          user_id: n.userId,
+          kind: n.kind,
+          title: n.title,
+          body: n.body,
+          case_id: n.caseId,
+          created_at: n.at,
+          severity: n.severity ?? 'normal',
+          url: n.url ?? null,
+          // Picked up by the push dispatcher once this transaction has committed.
+          push_state: 'pending' as const,
+          push_due_at: n.at,
+        })),
+      )
       .execute();
   }
 

@@ -26,6 +26,7 @@ export class NotificationsService {
         title: row.title,
         body: row.body,
         caseId: row.case_id,
+        url: row.url,
         createdAt: row.created_at.toISOString(),
         read: row.read_at !== null,
       })),

@@ -24,7 +24,7 @@ describe('Open311 GeoReport v2', () => {
     const res = await t.request({ method: 'GET', url: '/open311/v2/services.json' });
     expect(res.statusCode).toBe(200);
     const services = res.json();
-    expect(services).toHaveLength(8);
+    expect(services).toHaveLength(9);
     expect(services[0]).toEqual(expect.objectContaining({ service_code: 'village_appearance', service_name: '村容村貌', metadata: false, type: 'realtime' }));
     expect((await t.request({ method: 'GET', url: '/open311/v2/services/sanitation.json' })).json()).toEqual({ service_code: 'sanitation', attributes: [] });
     const missing = await t.request({ method: 'GET', url: '/open311/v2/services/nope.json' });

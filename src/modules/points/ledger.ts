@@ -21,6 +21,7 @@ export interface Booking {
   caseId?: string | null;
   claimId?: string | null;
   orderId?: string | null;
+  alarmId?: string | null;
   correctsId?: number | null;
   approver: { id: string; name: string } | null;
   reason: string;
@@ -75,6 +76,7 @@ export class Ledger {
       case_id: booking.caseId ?? null,
       claim_id: booking.claimId ?? null,
       order_id: booking.orderId ?? null,
+      alarm_id: booking.alarmId ?? null,
       corrects_id: booking.correctsId ?? null,
       approver_id: booking.approver?.id ?? null,
       approver_name: booking.approver?.name ?? null,

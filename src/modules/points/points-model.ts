@@ -18,6 +18,7 @@ export const earnerLabels: Record<PointsEarner, { zh: string; en: string }> = {
   handler: { zh: '办理的网格员（事件办结后自动）', en: 'The grid worker who handled the case, when it is closed' },
   claimant: { zh: '村民申报，干部审核', en: 'Claimed by a villager, approved by a cadre' },
   assigned: { zh: '干部评定', en: 'Given by a cadre' },
+  acknowledger: { zh: '确认告警的网格员、村干部（自动）', en: 'The grid worker or cadre who acknowledges an alarm' },
 };
 
 export const entryKindLabels: Record<PointsEntryKind, { zh: string; en: string }> = {

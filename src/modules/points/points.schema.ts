@@ -9,7 +9,7 @@ const person = z.object({ id: z.string(), name: z.string() });
 const localDay = z.iso.date().describe('a calendar day in China time, YYYY-MM-DD');
 
 export const ruleCategories = ['report', 'handling', 'civic', 'volunteer', 'environment', 'virtue', 'compliance', 'discipline'] as const;
-export const earners = ['reporter', 'handler', 'claimant', 'assigned'] as const;
+export const earners = ['reporter', 'handler', 'claimant', 'assigned', 'acknowledger'] as const;
 export const entryKinds = ['award', 'deduction', 'redemption', 'refund', 'correction', 'opening'] as const;
 export const claimStates = ['pending', 'approved', 'rejected'] as const;
 export const orderStates = ['reserved', 'completed', 'cancelled'] as const;
@@ -148,6 +148,7 @@ export const entryView = z.object({
   caseId: z.string().nullable(),
   claimId: z.string().nullable(),
   orderId: z.string().nullable(),
+  alarmId: z.string().nullable(),
   correctsId: z.string().nullable(),
   correctedBy: z.string().nullable().describe('the correction entry that reversed this one'),
   approver: person.nullable().describe('who approved, awarded or handled it; null: the person themselves or the system'),

@@ -15,6 +15,7 @@ import type { PhotoRef } from '../cases/cases.schema.js';
 import type { HouseholdsService, PersonRow } from '../households/households.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { RegionsService } from '../regions/regions.service.js';
+import { ALARM_HANDLED_JOB, type AlarmHandledPayload } from '../safe-village/safe-village.service.js';
 import type { Account, Ledger } from './ledger.js';
 import {
   claimStateLabels,
@@ -66,6 +67,11 @@ const EXPORT_LIMIT = 50_000;
 /** Who earns automatic case points: reports from villagers, handling by grid workers (MISSION: 群众点单、网格接单). */
 const CASE_EARNERS: Record<'reporter' | 'handler', Role[]> = { reporter: ['villager'], handler: ['grid_worker'] };
 
+/** Who earns points for acknowledging an alarm: the people the alarm ladder calls in a village. */
+const ALARM_EARNERS: Role[] = ['grid_worker', 'village_cadre', 'branch_secretary'];
+/** The platform-default rule for handling an alarm (migration 20261208060000); regions override it. */
+export const ALARM_RULE_CODE = 'alarm.handle';
+
 const accountOf = (person: PersonRow): Account => ({ userId: person.id, householdId: person.household_id, regionPath: person.region_path });
 
 /**
@@ -91,6 +97,71 @@ export class PointsService {
     },
   ) {
     deps.jobs.register(CASE_CLOSED_JOB, (tx, payload) => this.onCaseClosed(tx, payload as unknown as CaseClosedPayload));
+    deps.jobs.register(ALARM_HANDLED_JOB, (tx, payload) => this.onAlarmHandled(tx, payload as unknown as AlarmHandledPayload));
+  }
+
+  // ---- automatic points for handled alarms ------------------------------------------------------
+
+  /**
+   * An alarm was acknowledged: the grid worker or cadre who did it earns the 'alarm.handle' rule in
+   * force for them, once per alarm (key alarm:<id>:handle). Marking a false positive earns nothing,
+   * and one marked after an acknowledgement takes those points back (a correction, as a cadre's
+   * would be), so nobody is paid to dismiss alarms.
+   */
+  private async onAlarmHandled(tx: Db, payload: AlarmHandledPayload): Promise<void> {
+    const key = `alarm:${payload.alarmId}:handle`;
+    if (payload.state === 'false_positive') {
+      const earned = await this.deps.repository.entryByKey(tx, key);
+      if (!earned) return;
+      const marker = await this.deps.households.personOf(payload.handlerId, tx);
+      const { entry, created } = await this.deps.ledger.book(tx, {
+        account: { userId: earned.user_id, householdId: earned.household_id, regionPath: earned.region_path },
+        kind: 'correction',
+        points: -earned.points,
+        rule: earned.rule_code ? { id: earned.rule_id, code: earned.rule_code, name: earned.rule_name ?? earned.rule_code } : null,
+        alarmId: payload.alarmId,
+        correctsId: earned.id,
+        approver: marker ? { id: marker.id, name: marker.name } : null,
+        reason: `更正 #${earned.id}：告警已标记为误报`,
+        key: `correct:${earned.id}`,
+        shortfall: 'floor',
+      });
+      if (created) {
+        await this.deps.notifications.notify(tx, [
+          { userId: earned.user_id, kind: 'points.corrected', title: `积分更正 ${entry.points >= 0 ? '+' : ''}${entry.points}`, body: '确认过的告警已标记为误报，处置积分收回', caseId: null, url: '/h5/points/history' },
+        ]);
+      }
+      return;
+    }
+    const person = await this.deps.households.personOf(payload.handlerId, tx);
+    if (!person || !ALARM_EARNERS.includes(person.role)) return;
+    const rule = await this.deps.repository.effectiveRule(person.region_path, ALARM_RULE_CODE, tx);
+    if (!rule || !rule.active || rule.earner !== 'acknowledger') return;
+    const points = rulePoints(rule);
+    if (points === 0) return;
+    const { created, entry } = await this.deps.ledger.book(tx, {
+      account: accountOf(person),
+      kind: points > 0 ? 'award' : 'deduction',
+      points,
+      rule: { id: rule.id, code: rule.code, name: rule.name },
+      alarmId: payload.alarmId,
+      approver: null,
+      reason: '确认处置平安乡村告警',
+      key,
+      shortfall: 'floor',
+    });
+    if (created) {
+      await this.deps.notifications.notify(tx, [
+        {
+          userId: person.id,
+          kind: 'points.awarded',
+          title: `${entry.points >= 0 ? '获得' : '扣除'}积分 ${Math.abs(entry.points)} 分`,
+          body: `确认处置告警（${rule.name}）`,
+          caseId: null,
+          url: '/h5/points/history',
+        },
+      ]);
+    }
   }
 
   // ---- automatic points for closed cases --------------------------------------------------------
@@ -206,6 +277,8 @@ export class PointsService {
       } else if (caseCategoryCode) {
         throw fieldError('body.caseCategoryCode', '仅上报、办结规则关联事件类别', 'only reporter and handler rules name a case category');
       }
+      // The alarm rule is the platform's one; a region overrides it by its code instead.
+      if (earner === 'acknowledger') throw fieldError('body.earner', `告警积分请覆盖规则 ${ALARM_RULE_CODE}`, `override the rule ${ALARM_RULE_CODE} for alarm points`);
     }
     if (points === undefined || (points === null && !caseCategoryCode)) throw fieldError('body.points', '请填写积分', 'points are required');
     if (earner === 'claimant' && points !== null && points < 0) throw fieldError('body.points', '村民申报的事项只能加分', 'a claimed activity can only add points');
@@ -510,6 +583,7 @@ export class PointsService {
         rule: entry.rule_code ? { id: entry.rule_id, code: entry.rule_code, name: entry.rule_name ?? entry.rule_code } : null,
         caseId: entry.case_id,
         claimId: entry.claim_id,
+        alarmId: entry.alarm_id,
         correctsId: entry.id,
         approver: { id: actor.userId, name: actor.name },
         reason: `更正 #${entry.id}：${reason}`,
@@ -572,7 +646,15 @@ export class PointsService {
     const filter = await this.ledgerFilter(actor, query);
     const rows = filter ? await this.deps.repository.exportEntries(filter, EXPORT_LIMIT) : [];
     const source = (row: EntryDetailRow) =>
-      row.case_id ? `事件 ${row.case_id}` : row.claim_id ? `申报 ${row.claim_id}` : row.order_id ? `兑换 ${row.order_id}` : null;
+      row.case_id
+        ? `事件 ${row.case_id}`
+        : row.claim_id
+          ? `申报 ${row.claim_id}`
+          : row.order_id
+            ? `兑换 ${row.order_id}`
+            : row.alarm_id
+              ? `告警 ${row.alarm_id}`
+              : null;
     return toCsv(
       ['编号', '时间', '姓名', '户', '村', '类型', '积分', '规则', '来源', '更正记录', '审核人', '事由'],
       rows.map((row) => [
@@ -752,6 +834,7 @@ export class PointsService {
       caseId: row.case_id,
       claimId: row.claim_id,
       orderId: row.order_id,
+      alarmId: row.alarm_id,
       correctsId: row.corrects_id === null ? null : String(row.corrects_id),
       correctedBy: row.corrected_by === null ? null : String(row.corrected_by),
       approver: row.approver_id && row.approver_name ? { id: row.approver_id, name: row.approver_name } : null,

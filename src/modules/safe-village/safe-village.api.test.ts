@@ -276,6 +276,24 @@ describe('alarms from a camera’s own AI and from Frigate', () => {
     expect(stats.byKind).toContainEqual({ kind: 'drowning', count: 2 });
   });
 
+  it('再次喊话: the warning plays again on the camera’s loudspeaker, after handling too, and the alarm’s history records it', async () => {
+    const [alarm] = (await t.request({ method: 'GET', url: '/api/alarms', token: grid, query: { source: 'webhook' } })).json().items;
+    const before = simulator.speaker(speakerId).plays.length;
+    const res = await t.request({ method: 'POST', url: `/api/alarms/${alarm.id}/warn-again`, token: grid, payload: {} });
+    expect(res.statusCode).toBe(200);
+    const { broadcastId, speakerIds } = res.json();
+    expect(speakerIds).toEqual([speakerId]);
+    expect(broadcastId).not.toBe(alarm.id);
+    await vi.waitFor(() => expect(simulator.speaker(speakerId).plays.some((p) => p.commandId.includes(broadcastId))).toBe(true), WAIT);
+    expect(simulator.speaker(speakerId).plays.length).toBeGreaterThan(before);
+    const broadcast = await t.db.selectFrom('broadcasts').select(['kind', 'source_ref']).where('id', '=', broadcastId).executeTakeFirstOrThrow();
+    expect(broadcast).toEqual({ kind: 'alarm', source_ref: `alarm:${alarm.id}` });
+    const detail = (await t.request({ method: 'GET', url: `/api/alarms/${alarm.id}`, token: grid })).json();
+    expect(detail.history.at(-1)).toMatchObject({ kind: 'warned_again', actorName: '西阳邱网格员' });
+    expect(detail.location).toBeNull(); // this camera was registered without a position
+    expect((await t.request({ method: 'POST', url: `/api/alarms/${alarm.id}/warn-again`, token: otherGrid, payload: {} })).json().code).toBe('ALARM_NOT_FOUND');
+  });
+
   it('replaying the same detection finds the alarm it made instead of a second one', async () => {
     const [alarm] = (await t.request({ method: 'GET', url: '/api/alarms', token: staff, query: { source: 'webhook' } })).json().items;
     const row = await t.db.selectFrom('alarms').selectAll().where('id', '=', alarm.id).executeTakeFirstOrThrow();

@@ -1,6 +1,6 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
-import type { AlarmsTable, AlarmState, CamerasTable, CameraZonesTable } from '../../platform/db/schema.js';
+import type { AlarmEventsTable, AlarmsTable, AlarmState, CamerasTable, CameraZonesTable } from '../../platform/db/schema.js';
 import { offsetOf, type PageRequest } from '../../platform/http/pagination.js';
 import { type Scope, subtreePattern } from '../../platform/scope.js';
 
@@ -8,6 +8,8 @@ export type CameraRow = Selectable<CamerasTable> & { region_name: string };
 export type ZoneRow = Selectable<CameraZonesTable>;
 export type AlarmRow = Selectable<AlarmsTable> & { region_name: string };
 export type NewAlarmRow = Insertable<AlarmsTable>;
+export type AlarmEventRow = Selectable<AlarmEventsTable>;
+export type NewAlarmEvent = Omit<Insertable<AlarmEventsTable>, 'recipients'> & { recipients?: Selectable<AlarmEventsTable>['recipients'] };
 
 export interface CameraFilter {
   village?: string;
@@ -227,6 +229,19 @@ export class SafeVillageRepository {
 
   async updateAlarm(tx: Db, id: string, changes: Updateable<AlarmsTable>): Promise<void> {
     await tx.updateTable('alarms').set(changes).where('id', '=', id).execute();
+  }
+
+  // ---- an alarm's history ------------------------------------------------------------------------
+
+  async insertAlarmEvent(tx: Db, event: NewAlarmEvent): Promise<void> {
+    await tx
+      .insertInto('alarm_events')
+      .values({ ...event, recipients: JSON.stringify(event.recipients ?? []) })
+      .execute();
+  }
+
+  async alarmEvents(alarmId: string): Promise<AlarmEventRow[]> {
+    return this.db.selectFrom('alarm_events').selectAll().where('alarm_id', '=', alarmId).orderBy('at').orderBy('id').execute();
   }
 
   async listAlarms(scope: Scope, filter: AlarmFilter, page: PageRequest): Promise<{ rows: AlarmRow[]; total: number }> {

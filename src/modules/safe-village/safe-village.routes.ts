@@ -4,6 +4,7 @@ import type { App } from '../../platform/http/app.js';
 import { sendBlob } from '../../platform/http/send-blob.js';
 import type { ExternalDetections } from './external-detections.js';
 import {
+  alarmDetail,
   alarmPage,
   alarmParams,
   alarmStats,
@@ -21,6 +22,7 @@ import {
   listCamerasQuery,
   updateCameraBody,
   updateZoneBody,
+  warnAgainResult,
   webhookDetectionsBody,
   webhookResult,
   zoneList,
@@ -106,8 +108,15 @@ export function safeVillageRoutes(app: App, service: SafeVillageService, externa
   );
   app.get(
     '/api/alarms/:id',
-    { schema: { tags, summary: '告警详情 · An alarm and whether its warning played', params: alarmParams, response: { 200: alarmView } } },
-    async (request) => service.getAlarm(actorOf(request), request.params.id),
+    {
+      schema: {
+        tags,
+        summary: '告警详情 · An alarm, whether its warning played, where the camera stands, and its history (escalation steps: who was told how)',
+        params: alarmParams,
+        response: { 200: alarmDetail },
+      },
+    },
+    async (request) => service.alarmDetail(actorOf(request), request.params.id),
   );
   app.get(
     '/api/alarms/:id/snapshot',
@@ -123,6 +132,19 @@ export function safeVillageRoutes(app: App, service: SafeVillageService, externa
     '/api/alarms/:id/false-positive',
     { schema: { tags, summary: '标记误报 · Mark a false positive; kept for tuning (audited)', params: alarmParams, body: handleAlarmBody, response: { 200: alarmView } } },
     async (request) => service.markFalsePositive(actorOf(request), request.params.id, request.body.note, metaOf(request)),
+  );
+  app.post(
+    '/api/alarms/:id/warn-again',
+    {
+      schema: {
+        tags,
+        summary: '再次喊话 · Speak the zone’s warning again now on the camera’s loudspeakers (audited)',
+        params: alarmParams,
+        body: z.strictObject({}),
+        response: { 200: warnAgainResult },
+      },
+    },
+    async (request) => service.warnAgain(actorOf(request), request.params.id, metaOf(request)),
   );
   app.post(
     '/api/alarms/:id/case',

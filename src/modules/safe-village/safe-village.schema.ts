@@ -147,6 +147,12 @@ const zoneFields = {
     notifyGridWorker: z.boolean(),
     createCase: z.boolean(),
   }),
+  ladderMinutes: z
+    .array(z.number().positive().max(1440))
+    .min(1)
+    .max(3)
+    .nullable()
+    .describe('minutes before each escalation step of an unacknowledged alarm (grid workers, village cadres, the duty officer); null: the township default'),
 };
 
 const boxAreaOrder = (z: { minBoxArea?: number; maxBoxArea?: number }) =>
@@ -172,6 +178,7 @@ export const createZoneBody = z
     warningText: zoneFields.warningText.optional().describe('default: the kind’s standard warning'),
     voice: zoneFields.voice.default(null),
     actions: zoneFields.actions.default({ playOnSpeaker: true, notifyGridWorker: true, createCase: false }),
+    ladderMinutes: zoneFields.ladderMinutes.default(null),
   })
   .refine(boxAreaOrder, boxAreaMessage);
 
@@ -235,8 +242,31 @@ export const alarmView = z.object({
   handledBy: z.string().nullable(),
   handledAt: z.string().nullable(),
   note: z.string().nullable(),
+  ladderStep: z.number().int().describe('the last escalation step reached: 0 none, 1 grid workers, 2 village cadres, 3 the duty officer'),
 });
 export const alarmPage = pageOf(alarmView);
+
+export const alarmEventKinds = ['raised', 'escalated', 'acknowledged', 'false_positive', 'case_created', 'warned_again'] as const;
+export const alarmEvent = z.object({
+  at: z.string(),
+  kind: z.enum(alarmEventKinds),
+  step: z.number().int().nullable(),
+  actorName: z.string().nullable(),
+  recipients: z.array(
+    z.object({
+      userId: z.string(),
+      name: z.string(),
+      role: z.string(),
+      channels: z.array(z.enum(['app', 'sms'])).describe('app: in-app notification (and Web Push where subscribed); sms: a text'),
+    }),
+  ),
+  note: z.string().nullable(),
+});
+export const alarmDetail = alarmView.extend({
+  location: z.object({ lon: z.number(), lat: z.number() }).nullable().describe('where the camera stands'),
+  history: z.array(alarmEvent).describe('raised, each escalation step with who was told how, and every action, oldest first'),
+});
+export const warnAgainResult = z.object({ broadcastId: z.uuid(), speakerIds: z.array(z.string()) });
 
 export const handleAlarmBody = z.strictObject({ note: z.string().trim().max(500).optional() });
 export const alarmToCaseBody = z.strictObject({
@@ -293,11 +323,13 @@ export type ListCamerasQuery = z.infer<typeof listCamerasQuery>;
 export type CreateCameraBody = z.infer<typeof createCameraBody>;
 export type UpdateCameraBody = z.infer<typeof updateCameraBody>;
 export type CameraView = z.infer<typeof cameraView>;
-export type CreateZoneBody = z.infer<typeof createZoneBody>;
+/** `ladderMinutes` may be left out by callers in code (the demo, tests): the township default. */
+export type CreateZoneBody = Omit<z.infer<typeof createZoneBody>, 'ladderMinutes'> & { ladderMinutes?: number[] | null };
 export type UpdateZoneBody = z.infer<typeof updateZoneBody>;
 export type ZoneView = z.infer<typeof zoneView>;
 export type ListAlarmsQuery = z.infer<typeof listAlarmsQuery>;
 export type AlarmView = z.infer<typeof alarmView>;
+export type AlarmDetail = z.infer<typeof alarmDetail>;
 export type AlarmStats = z.infer<typeof alarmStats>;
 export type WebhookDetectionsBody = z.infer<typeof webhookDetectionsBody>;
 export type SpeakerPlayback = z.infer<typeof speakerPlayback>;

@@ -3,24 +3,28 @@ import type { Logger } from 'pino';
 import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
-import type { AlarmSource, DeliveryState } from '../../platform/db/schema.js';
+import type { AlarmEventKind, AlarmRecipient, AlarmSource, DeliveryState } from '../../platform/db/schema.js';
 import { EventBus } from '../../platform/events.js';
 import { AppError, fieldError } from '../../platform/http/errors.js';
+import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Actor, RequestMeta } from '../../platform/request-context.js';
 import { isWithin } from '../../platform/scope.js';
 import type { UrlSigner } from '../../platform/signing.js';
+import type { SmsOutbox } from '../../platform/sms/sms-outbox.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import { requirePermission } from '../accounts/policies.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { BroadcastService } from '../broadcast/broadcast.service.js';
 import type { CasesService } from '../cases/cases.service.js';
 import type { DevicesService } from '../devices/devices.service.js';
+import type { DutyService } from '../duty/duty.service.js';
 import type { LiveHub } from '../live/live-hub.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { RegionsService } from '../regions/regions.service.js';
 import type { ZoneAlarm, ZoneRule } from './rules/types.js';
-import type { AlarmRow, CameraRow, SafeVillageRepository, ZoneRow } from './safe-village.repository.js';
+import type { AlarmRow, CameraRow, NewAlarmEvent, SafeVillageRepository, ZoneRow } from './safe-village.repository.js';
 import {
+  type AlarmDetail,
   type AlarmStats,
   type AlarmView,
   type CameraView,
@@ -40,6 +44,27 @@ import {
 const URL_TTL_SECONDS = 15 * 60;
 /** The latest frame is written to the blob store at most this often (other processes serve it from there). */
 const SNAPSHOT_PERSIST_MS = 10_000;
+
+/** The durable timer of one escalation step of an unacknowledged alarm. */
+const LADDER_JOB = 'alarm.escalate';
+
+/**
+ * Scheduled in the transaction that acknowledges an alarm or marks it a false positive; payload
+ * `AlarmHandledPayload`. The points module earns (or takes back) the handling points from it, as
+ * it does for closed cases; handlers must be idempotent per alarm.
+ */
+export const ALARM_HANDLED_JOB = 'alarm.handled';
+
+export interface AlarmHandledPayload {
+  alarmId: string;
+  state: 'acknowledged' | 'false_positive';
+  handlerId: string;
+  regionPath: string;
+}
+
+/** Whom each step of the ladder tells, in order. */
+const ladderSteps = ['grid_workers', 'village_cadres', 'duty_officer'] as const;
+const stepLabel: Record<(typeof ladderSteps)[number], string> = { grid_workers: '网格员', village_cadres: '村干部', duty_officer: '乡镇值班人员' };
 
 /** Which case category an alarm of each zone kind becomes. */
 const caseCategoryOf: Record<(typeof zoneKinds)[number], string> = {
@@ -77,6 +102,13 @@ export interface SafeVillageDeps {
   live: LiveHub;
   clock: Clock;
   logger: Logger;
+  jobs: JobQueue;
+  sms: SmsOutbox;
+  duty: DutyService;
+  /** Of these people, those who keep SMS for what must not be missed (their notification preferences). */
+  smsWanted: (userIds: string[]) => Promise<string[]>;
+  /** The township default of minutes before each escalation step (a zone may set its own). */
+  ladderMinutes: number[];
 }
 
 /** What a detector (built-in, Frigate or a camera's own AI) hands over when a zone rule fires. */
@@ -117,6 +149,7 @@ export class SafeVillageService {
 
   constructor(private readonly deps: SafeVillageDeps) {
     this.events = new EventBus<SafeVillageEvents>(deps.logger);
+    deps.jobs.register(LADDER_JOB, (tx, payload, now) => this.escalate(tx, String(payload.alarmId), Number(payload.step), now));
   }
 
   // ---- cameras --------------------------------------------------------------------------------
@@ -384,6 +417,7 @@ export class SafeVillageService {
         play_on_speaker: body.actions.playOnSpeaker,
         notify_grid_worker: body.actions.notifyGridWorker,
         create_case: body.actions.createCase,
+        ladder_minutes: body.ladderMinutes ?? null,
         created_at: now,
         updated_at: now,
       });
@@ -422,6 +456,7 @@ export class SafeVillageService {
           notify_grid_worker: body.actions.notifyGridWorker,
           create_case: body.actions.createCase,
         }),
+        ...(body.ladderMinutes !== undefined && { ladder_minutes: body.ladderMinutes }),
         updated_at: this.deps.clock.now(),
       });
       await this.deps.audit.record(tx, actor, meta, { action: 'zone.update', targetType: 'zone', targetId: id, regionPath: camera.region_path, details: body });
@@ -507,19 +542,23 @@ export class SafeVillageService {
         note: null,
       });
       if (!created) return false;
-      if (notifyGridWorkers) {
-        const workers = await this.deps.accounts.contactsWithin(camera.region_path, ['grid_worker'], tx);
-        await this.deps.notifications.notify(
-          tx,
-          workers.map((w) => ({
-            userId: w.id,
-            kind: 'alarm.raised',
-            title: `${kindLabel[zone.kind]}告警：${camera.name}`,
-            body: `${zone.name}发现${objectLabel(alarm.detection.label)}，请及时查看处置。`,
-            caseId: null,
-          })),
-        );
-      }
+      const workers = notifyGridWorkers ? await this.deps.accounts.contactsWithin(camera.region_path, ['grid_worker'], tx) : [];
+      await this.deps.notifications.notify(
+        tx,
+        workers.map((w) => ({
+          userId: w.id,
+          kind: 'alarm.raised',
+          title: `${kindLabel[zone.kind]}告警：${camera.name}`,
+          body: `${zone.name}发现${objectLabel(alarm.detection.label)}，请及时查看处置。`,
+          caseId: null,
+          severity: 'high',
+          url: alarmPath(id),
+        })),
+      );
+      await this.record(tx, id, 'raised', { recipients: workers.map((w) => ({ userId: w.id, name: w.name, role: w.role, channels: ['app'] })) });
+      // The ladder's first step, in the alarm's own transaction: it survives a restart.
+      const ladder = zone.ladder_minutes ?? this.deps.ladderMinutes;
+      await this.scheduleStep(tx, id, 1, ladder, this.deps.clock.now());
       return true;
     });
     if (!inserted) {
@@ -579,6 +618,54 @@ export class SafeVillageService {
   async getAlarm(actor: Actor, id: string): Promise<AlarmView> {
     requirePermission(actor.role, 'cameras.read');
     return (await this.alarmViews([await this.readableAlarm(actor, id)]))[0]!;
+  }
+
+  /** The alarm with where its camera stands and its history (the h5 alarm page). */
+  async alarmDetail(actor: Actor, id: string): Promise<AlarmDetail> {
+    requirePermission(actor.role, 'cameras.read');
+    const row = await this.readableAlarm(actor, id);
+    const [view, camera, events] = await Promise.all([
+      this.alarmViews([row]),
+      row.camera_id ? this.deps.repository.findCamera(row.camera_id) : undefined,
+      this.deps.repository.alarmEvents(id),
+    ]);
+    return {
+      ...view[0]!,
+      location: camera && camera.lon !== null && camera.lat !== null ? { lon: camera.lon, lat: camera.lat } : null,
+      history: events.map((event) => ({
+        at: event.at.toISOString(),
+        kind: event.kind,
+        step: event.step,
+        actorName: event.actor_name,
+        recipients: event.recipients,
+        note: event.note,
+      })),
+    };
+  }
+
+  /**
+   * 再次喊话: the zone's warning once more on the camera's loudspeakers, now, through the same
+   * alarm-priority broadcast the alarm used (a new broadcast, so its playback is its own).
+   */
+  async warnAgain(actor: Actor, id: string, meta: RequestMeta): Promise<{ broadcastId: string; speakerIds: string[] }> {
+    requirePermission(actor.role, 'alarms.handle');
+    const alarm = await this.readableAlarm(actor, id);
+    const speakerIds =
+      alarm.speaker_ids.length > 0 ? alarm.speaker_ids : alarm.camera_id ? (await this.deps.devices.speakersBoundTo(alarm.camera_id)).map((s) => s.id) : [];
+    if (speakerIds.length === 0) throw new AppError('ALARM_NO_SPEAKER');
+    const broadcastId = randomUUID();
+    await this.deps.broadcasts.alarm({
+      id: broadcastId,
+      deviceIds: speakerIds,
+      text: alarm.warning_text,
+      title: `再次喊话 ${alarm.camera_name}`.slice(0, 100),
+      sourceRef: `alarm:${id}`,
+    });
+    await this.deps.db.transaction().execute(async (tx) => {
+      await this.record(tx, id, 'warned_again', { actor });
+      await this.deps.audit.record(tx, actor, meta, { action: 'alarm.warn_again', targetType: 'alarm', targetId: id, regionPath: alarm.region_path, details: { broadcastId, speakerIds } });
+    });
+    return { broadcastId, speakerIds };
   }
 
   acknowledge(actor: Actor, id: string, note: string | undefined, meta: RequestMeta): Promise<AlarmView> {
@@ -653,6 +740,107 @@ export class SafeVillageService {
 
   // ---- inside ---------------------------------------------------------------------------------
 
+  private async record(
+    tx: Db,
+    alarmId: string,
+    kind: AlarmEventKind,
+    event: { actor?: Actor | null; step?: number; recipients?: AlarmRecipient[]; note?: string | null },
+  ): Promise<void> {
+    const row: NewAlarmEvent = {
+      alarm_id: alarmId,
+      at: this.deps.clock.now(),
+      kind,
+      step: event.step ?? null,
+      actor_id: event.actor?.userId ?? null,
+      actor_name: event.actor?.name ?? null,
+      recipients: event.recipients ?? [],
+      note: event.note ?? null,
+    };
+    await this.deps.repository.insertAlarmEvent(tx, row);
+  }
+
+  private async scheduleStep(tx: Db, alarmId: string, step: number, ladder: number[], from: Date): Promise<void> {
+    const minutes = ladder[step - 1];
+    if (minutes === undefined || step > ladderSteps.length) return;
+    await this.deps.jobs.schedule(tx, {
+      kind: LADDER_JOB,
+      runAt: new Date(from.getTime() + minutes * 60_000),
+      payload: { alarmId, step },
+      dedupeKey: `alarm-ladder:${alarmId}:${step}`,
+    });
+  }
+
+  /**
+   * One step of the ladder, in its job's transaction: unless someone has acknowledged (or otherwise
+   * handled) the alarm, this step's people are told in the app (high severity, so quiet hours do not
+   * hold it) and by SMS, the step is recorded on the alarm, and the next one is scheduled.
+   */
+  private async escalate(tx: Db, alarmId: string, step: number, now: Date): Promise<void> {
+    await this.deps.repository.lockAlarm(tx, alarmId);
+    const alarm = await this.deps.repository.findAlarm(alarmId, tx);
+    if (!alarm || alarm.handled_at !== null || alarm.state === 'acknowledged' || alarm.state === 'false_positive' || alarm.ladder_step >= step) return;
+    const target = ladderSteps[step - 1];
+    if (!target) return;
+    const segments = alarm.region_path.split('/').filter(Boolean);
+    const pathOf = (depth: number) => (segments.length >= depth ? `/${segments.slice(0, depth).join('/')}/` : null);
+    let note: string | null = null;
+    let people: { id: string; name: string; phone: string; role: AlarmRecipient['role'] }[] = [];
+    if (target === 'grid_workers') {
+      people = await this.deps.accounts.contactsWithin(alarm.region_path, ['grid_worker'], tx);
+    } else if (target === 'village_cadres') {
+      const village = pathOf(3);
+      people = village ? await this.deps.accounts.contactsWithin(village, ['village_cadre', 'branch_secretary'], tx) : [];
+    } else {
+      people = (await this.deps.duty.onDuty(alarm.region_path, now, tx)).map((p) => ({ id: p.userId, name: p.name, phone: p.phone, role: 'township_staff' as const }));
+      const township = pathOf(2);
+      if (people.length === 0 && township) {
+        // Nobody on the roster today: the township's staff, rather than nobody.
+        people = await this.deps.accounts.contactsWithin(township, ['township_staff'], tx);
+        note = '今日未排值班，已通知乡镇全体工作人员';
+      }
+    }
+    people = [...new Map(people.map((p) => [p.id, p])).values()];
+    const waited = Math.max(1, Math.round((now.getTime() - alarm.raised_at.getTime()) / 60_000));
+    await this.deps.notifications.notify(
+      tx,
+      people.map((p) => ({
+        userId: p.id,
+        kind: 'alarm.escalated',
+        title: `告警升级（${stepLabel[target]}）：${alarm.camera_name}`,
+        body: `${alarm.zone_name}的${kindLabel[alarm.kind]}告警已 ${waited} 分钟无人确认，请立即查看处置。`,
+        caseId: null,
+        severity: 'high',
+        url: alarmPath(alarmId),
+      })),
+    );
+    const texted = new Set(await this.deps.smsWanted(people.map((p) => p.id)));
+    for (const p of people.filter((person) => texted.has(person.id))) {
+      await this.deps.sms.enqueue(tx, {
+        phone: p.phone,
+        template: 'alarm',
+        params: {
+          place: `${alarm.camera_name}${alarm.zone_name}`.slice(0, 20),
+          kind: `${kindLabel[alarm.kind]}告警`.slice(0, 10),
+          time: alarm.raised_at.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }),
+        },
+        regionPath: alarm.region_path,
+        reference: `alarm:${alarmId}:${step}`,
+      });
+    }
+    await this.deps.repository.updateAlarm(tx, alarmId, { ladder_step: step });
+    await this.record(tx, alarmId, 'escalated', {
+      step,
+      recipients: people.map((p) => ({ userId: p.id, name: p.name, role: p.role, channels: texted.has(p.id) ? ['app', 'sms'] : ['app'] })),
+      note,
+    });
+    const zone = alarm.zone_id ? await this.deps.repository.findZone(alarm.zone_id, tx) : undefined;
+    await this.scheduleStep(tx, alarmId, step + 1, zone?.ladder_minutes ?? this.deps.ladderMinutes, now);
+    // Sent at commit, so screens learn of the step only once it has happened.
+    const row = (await this.deps.repository.findAlarm(alarmId, tx))!;
+    await this.deps.live.publish({ event: 'alarm.updated', regionPath: row.region_path, data: (await this.alarmViews([row]))[0] }, tx);
+    this.deps.logger.info({ alarmId, step, told: people.length }, `safe village: alarm escalated to ${target}`);
+  }
+
   private async handle(actor: Actor, id: string, state: 'acknowledged' | 'false_positive', note: string | undefined, meta: RequestMeta): Promise<AlarmView> {
     requirePermission(actor.role, 'alarms.handle');
     const alarm = await this.readableAlarm(actor, id);
@@ -669,6 +857,9 @@ export class SafeVillageService {
         handled_at: this.deps.clock.now(),
         note: note ?? current.note,
       });
+      await this.record(tx, id, state, { actor, note: note ?? null });
+      const handled: AlarmHandledPayload = { alarmId: id, state, handlerId: actor.userId, regionPath: alarm.region_path };
+      await this.deps.jobs.schedule(tx, { kind: ALARM_HANDLED_JOB, runAt: this.deps.clock.now(), payload: { ...handled }, dedupeKey: `${ALARM_HANDLED_JOB}:${id}:${state}` });
       await this.deps.audit.record(tx, actor, meta, { action: `alarm.${state}`, targetType: 'alarm', targetId: id, regionPath: alarm.region_path, details: { note: note ?? null } });
     });
     return this.afterChange(actor, id);
@@ -707,6 +898,7 @@ export class SafeVillageService {
         case_id: id,
         ...(actor && { handled_by: actor.userId, handled_by_name: actor.name, handled_at: this.deps.clock.now(), note: note ?? null }),
       });
+      await this.record(tx, alarmId, 'case_created', { actor, note: note ?? null });
     });
   }
 
@@ -796,6 +988,7 @@ export class SafeVillageService {
         warningText: row.warning_text,
         voice: row.voice,
         actions: { playOnSpeaker: row.play_on_speaker, notifyGridWorker: row.notify_grid_worker, createCase: row.create_case },
+        ladderMinutes: row.ladder_minutes,
         falsePositiveRate: count && count.handled > 0 ? count.falsePositives / count.handled : null,
         alarmCount: count?.alarms ?? 0,
         createdAt: row.created_at.toISOString(),
@@ -835,6 +1028,7 @@ export class SafeVillageService {
       handledBy: row.handled_by_name,
       handledAt: row.handled_at?.toISOString() ?? null,
       note: row.note,
+      ladderStep: row.ladder_step,
     }));
   }
 }
@@ -866,6 +1060,8 @@ export function toZoneRule(row: ZoneRow): ZoneRule {
   };
 }
 
+/** The h5 alarm page, where an alarm's notifications (and their Web Push) open. */
+const alarmPath = (alarmId: string) => `/h5/alarms/${alarmId}`;
 const latestKey = (cameraId: string) => `cameras/${cameraId}/latest.jpg`;
 const monthPath = (at: Date) => `${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
 

@@ -276,6 +276,15 @@ export class ElderlyService {
   }
 
   /**
+   * What the register says of a household's elderly (for other modules' texts): null when it has no
+   * active resident on the register, else whether any of them lives alone.
+   */
+  async householdProfile(householdId: string): Promise<{ livesAlone: boolean } | null> {
+    const residents = await this.deps.repository.listResidents('/', { householdId, status: 'active' });
+    return residents.length === 0 ? null : { livesAlone: residents.some((r) => r.living_alone) };
+  }
+
+  /**
    * For other modules (the water module's zero-use alarm: `source: 'water'`, `sourceRef`: its alarm
    * id, `householdId`: the metered household) and for manual alerts: opens a visit task, due within
    * a day, for each active registered elderly resident named (one resident, or every one of the

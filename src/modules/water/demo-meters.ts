@@ -7,7 +7,7 @@ import type { WaterService } from './water.service.js';
 
 /**
  * The demo's smart water meters: the three demo households of 西阳邱村 (the demo villager's own,
- * 王建国户, and 李秀兰户, an elderly woman living alone) and households of three more villages. Their
+ * 王建国户, and 李秀兰户, an elderly household on the elderly register) and households of three more villages. Their
  * secrets derive from the published demo seed, like the demo speakers', so
  * `shuxiang simulate meters` can connect them from another process; never use them elsewhere.
  */

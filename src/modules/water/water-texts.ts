@@ -22,25 +22,13 @@ export function localWhen(at: Date, utcOffsetMinutes: number): string {
 const num = (value: unknown) => (typeof value === 'number' ? value : Number(value ?? 0));
 
 /**
- * The text to the household (short, plain, what to do). The evidence is the detector's
- * (detectors/types.ts); the sender's signature is the platform's.
+ * The text to the household as the water_alert template's parameters (gateways send approved
+ * templates only): which meter, what (the alert's name) and since when; a leak counts from when the
+ * water began to run. The evidence is the detector's (detectors/types.ts).
  */
-export function alertSms(input: { type: WaterAlertType; meterName: string; at: Date; evidence: Record<string, unknown>; utcOffsetMinutes: number }): string {
-  const when = localWhen(input.at, input.utcOffsetMinutes);
-  const e = input.evidence;
-  const head = `【数乡】您的水表（${input.meterName}）`;
-  switch (input.type) {
-    case 'leak':
-      return `${head}自${localWhen(new Date(String(e.flowingSince)), input.utcOffsetMinutes)}起持续有水流（每小时至少 ${num(e.minFlowLph)} 升），疑似漏水。请检查马桶水箱、水龙头和水管；如已处理请忽略。`;
-    case 'burst':
-      return `${head}在${when}前后一小时用水约 ${Math.round(num(e.litres))} 升（每小时 ${Math.round(num(e.flowLph))} 升），疑似爆管或忘关水龙头，请尽快查看并关闭总阀。`;
-    case 'spike':
-      return `${head}今天（截至${when}）已用水约 ${Math.round(num(e.litres))} 升，是平常一天的 ${num(e.factor)} 倍。如非您本人用水，请检查是否漏水。`;
-    case 'zero':
-      return `${head}已 ${Math.round(num(e.hours))} 小时未用水。如家中有人，请报个平安；需要帮助请联系村委会或网格员。`;
-    case 'fault':
-      return `${head}读数异常（${when}），供水单位将核查。`;
-  }
+export function alertSmsParams(input: { type: WaterAlertType; meterName: string; at: Date; evidence: Record<string, unknown>; utcOffsetMinutes: number }): { meter: string; kind: string; time: string } {
+  const since = input.type === 'leak' && typeof input.evidence.flowingSince === 'string' ? new Date(input.evidence.flowingSince) : input.at;
+  return { meter: input.meterName, kind: alertTypeLabels[input.type].zh, time: localWhen(since, input.utcOffsetMinutes) };
 }
 
 /** The grid case for a visit when an elderly household uses no water. */

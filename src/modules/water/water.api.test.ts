@@ -267,14 +267,17 @@ describe('alerts and the household’s text', () => {
 });
 
 describe('silent households', () => {
-  it('zero use in an elderly household living alone opens a grid case for a visit; an ordinary household only gets the alert', async () => {
+  it('zero use in an elderly household opens a grid case for a visit, worded as the register says; an ordinary household only gets the alert', async () => {
     clock.set(new Date(local('2026-11-27T14:00:00')));
     expect((await create(cadre, { id: 'wm-test-plain', name: '普通户水表', regionCode: XIYANGQIU })).statusCode).toBe(201);
+    // No household on the register: the meter's own flags speak for it.
+    expect((await create(cadre, { id: 'wm-test-alone', name: '独居户水表', regionCode: GRID1, elderly: true, livesAlone: true })).statusCode).toBe(201);
     // Twenty usual days, then nothing since 21:20 three days ago (64 hours, to 13:20 today).
     const from = '2026-11-04T21:20:00';
     const days = 20 * 24 + 64;
     await upload(cadre, hourly('wm-test-li', from, days, { silentFrom: 20 * 24 + 1 }));
     await upload(cadre, hourly('wm-test-plain', from, days, { silentFrom: 20 * 24 + 1 }));
+    await upload(cadre, hourly('wm-test-alone', from, days, { silentFrom: 20 * 24 + 1 }));
     const li = (await alerts({ meter: 'wm-test-li', type: 'zero' })).items[0];
     expect(li).toMatchObject({ open: true, evidence: { activeDays: 14, requiredHours: 60 } });
     await expect.poll(async () => (await t.request({ method: 'GET', url: `/api/water/alerts/${li.id}`, token: grid })).json().caseId, { timeout: 5000 }).not.toBeNull();
@@ -282,7 +285,13 @@ describe('silent households', () => {
     const kase = await t.request({ method: 'GET', url: `/api/cases/${caseId}`, token: grid });
     expect(kase.statusCode).toBe(200);
     expect(kase.json()).toMatchObject({ category: { code: 'assistance' }, level: 'grid', source: 'water' });
-    expect(kase.json().description).toContain('独居老人户');
+    // The meter was set up as 独居, but the elderly register has 李秀兰 living with family: the register wins.
+    expect(kase.json().description).toContain('老年户「李秀兰户水表」');
+    expect(kase.json().description).not.toContain('独居');
+    const alone = (await alerts({ meter: 'wm-test-alone', type: 'zero' })).items[0];
+    await expect.poll(async () => (await t.request({ method: 'GET', url: `/api/water/alerts/${alone.id}`, token: grid })).json().caseId, { timeout: 5000 }).not.toBeNull();
+    const aloneCase = (await t.request({ method: 'GET', url: `/api/water/alerts/${alone.id}`, token: grid })).json().caseId;
+    expect((await t.request({ method: 'GET', url: `/api/cases/${aloneCase}`, token: grid })).json().description).toContain('独居老人户「独居户水表」');
     const plain = (await alerts({ meter: 'wm-test-plain', type: 'zero' })).items[0];
     expect(plain).toMatchObject({ open: true, caseId: null });
     // Water runs again: both alerts end.

@@ -24,7 +24,7 @@ import { defaultDetectorSettings, type DetectorSettings, settingsWith } from './
 import { DAY_MS, type DetectorEvent, HOUR_MS, type MeterReading, type WaterAlertType } from './detectors/types.js';
 import { parseMeterPayload } from './meter-protocol.js';
 import { parseReadingsCsv } from './readings-csv.js';
-import { alertSms, clockOf, minutesOf, visitCaseText } from './water-texts.js';
+import { alertSmsParams, clockOf, minutesOf, visitCaseText } from './water-texts.js';
 import type { AlertRow, LockedMeter, MeterRow, SettingsRow, WaterRepository } from './water.repository.js';
 import type {
   AlertDetail,
@@ -68,8 +68,10 @@ export interface WaterEvents {
   'water.alert.ended': { alertId: string; meterId: string; type: WaterAlertType; regionPath: string; at: Date; reason: string };
 }
 
-/** The elderly register's visits (养老), when the platform has one: a zero-use alert asks for a visit to the household's elderly. */
+/** The elderly register (养老), when the platform has one: who lives in a household, and visits to them on a zero-use alert. */
 export interface WaterCare {
+  /** Null when the register has no active elderly resident in the household. */
+  householdProfile(householdId: string): Promise<{ livesAlone: boolean } | null>;
   requestVisit(input: { alertId: string; householdId: string; note: string }): Promise<{ visits: number }>;
 }
 
@@ -521,7 +523,7 @@ export class WaterService {
   ): Promise<WaterAlertSms> {
     const day = new Date(now.getTime() + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
     if (!(await this.deps.repository.bookText(tx, { meterId, type, day, alertId, at: now }))) return 'limited';
-    await this.deps.sms.enqueue(tx, { phone, body: alertSms({ type, meterName, at, evidence, utcOffsetMinutes }), regionPath, reference: `water-alert:${alertId}` });
+    await this.deps.sms.enqueue(tx, { phone, template: 'water_alert', params: alertSmsParams({ type, meterName, at, evidence, utcOffsetMinutes }), regionPath, reference: `water-alert:${alertId}` });
     return 'queued';
   }
 
@@ -553,25 +555,27 @@ export class WaterService {
   }
 
   /**
-   * A household that normally uses water every day has used none for days: where the household is
-   * flagged elderly or living alone (or the elderly register knows its residents), the grid worker
-   * gets a case to visit (id derived from the alert, so a retry finds the same case).
+   * A household that normally uses water every day has used none for days: where it is elderly or
+   * living alone, the grid worker gets a case to visit (id derived from the alert, so a retry finds
+   * the same case). The elderly register is the authority on who lives there; the meter's own flags
+   * only speak for households the register does not know.
    */
   private async careFor(alert: OpenedAlert): Promise<void> {
     const meter = alert.meter;
     try {
-      let visits = 0;
-      if (this.deps.care && meter.household_id) {
-        const note = visitCaseText({ meterName: meter.name, address: null, evidence: alert.evidence, elderly: meter.elderly, livesAlone: meter.lives_alone });
-        visits = (await this.deps.care.requestVisit({ alertId: alert.id, householdId: meter.household_id, note })).visits;
+      const registered = this.deps.care && meter.household_id ? await this.deps.care.householdProfile(meter.household_id) : null;
+      const household = registered ? { elderly: true, livesAlone: registered.livesAlone } : { elderly: meter.elderly, livesAlone: meter.lives_alone };
+      if (registered) {
+        const note = visitCaseText({ meterName: meter.name, address: null, evidence: alert.evidence, ...household });
+        await this.deps.care!.requestVisit({ alertId: alert.id, householdId: meter.household_id!, note });
       }
-      if (!meter.elderly && !meter.lives_alone && visits === 0) return;
+      if (!household.elderly && !household.livesAlone) return;
       const row = await this.deps.repository.findMeter(meter.id);
       const { id } = await this.deps.cases.submitFromAlarm({
         id: uuidFrom(`water-case:${alert.id}`),
         source: 'water',
         categoryCode: 'assistance',
-        description: visitCaseText({ meterName: meter.name, address: row?.address ?? null, evidence: alert.evidence, elderly: meter.elderly, livesAlone: meter.lives_alone }),
+        description: visitCaseText({ meterName: meter.name, address: row?.address ?? null, evidence: alert.evidence, ...household }),
         regionCode: meter.region_code,
         location: meter.lon !== null && meter.lat !== null ? { lon: meter.lon, lat: meter.lat } : null,
         reporter: null,

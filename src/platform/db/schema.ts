@@ -62,6 +62,36 @@ export interface SessionsTable {
   last_seen_at: Generated<Timestamp>;
 }
 
+/** The current SMS verification code of a phone (one at a time; a new request replaces it). */
+export interface VerificationCodesTable {
+  phone: string;
+  purpose: 'login' | 'second_factor' | 'register' | 'rebind';
+  /** HMAC-SHA256 of purpose, phone and code under a key derived from the platform secret. */
+  code_hash: string;
+  sent_at: Timestamp;
+  expires_at: Timestamp;
+  attempts: Generated<number>;
+  consumed_at: Timestamp | null;
+}
+
+/** Every code issued, for the caps per phone and per address; `delivered` false: no text went out (unknown phone). */
+export interface VerificationSendsTable {
+  id: Generated<string>;
+  phone: string;
+  purpose: string;
+  ip: string | null;
+  at: Timestamp;
+  delivered: boolean;
+}
+
+export interface WechatBindingsTable {
+  id: Generated<string>;
+  user_id: string;
+  app_id: string;
+  openid: string;
+  created_at: Timestamp;
+}
+
 export interface LoginAttemptsTable {
   id: Generated<string>;
   phone: string;
@@ -153,7 +183,7 @@ export interface CaseCategoriesTable {
 
 export type CaseState = 'submitted' | 'accepted' | 'resolved' | 'closed' | 'rejected';
 export type CaseLevel = 'grid' | 'village' | 'township';
-export type CaseSource = 'app' | 'open311' | 'console' | 'alarm' | 'water';
+export type CaseSource = 'app' | 'open311' | 'console' | 'alarm' | 'water' | 'device';
 
 export interface CasesTable {
   id: string;
@@ -235,6 +265,63 @@ export interface NotificationsTable {
   case_id: string | null;
   created_at: Date;
   read_at: Date | null;
+  severity: Generated<NotificationSeverity>;
+  /** Where a tap on its Web Push opens (an h5 path); null: the notifications list or the case. */
+  url: string | null;
+  /** null: never pushed (made before Web Push); 'pending' until the dispatcher handled it. */
+  push_state: 'pending' | 'done' | null;
+  push_due_at: Date | null;
+}
+
+export type NotificationSeverity = 'normal' | 'high';
+
+export interface WebPushSubscriptionsTable {
+  id: Generated<string>;
+  user_id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  user_agent: string | null;
+  created_at: Date;
+  last_ok_at: Date | null;
+  last_failed_at: Date | null;
+  last_error: string | null;
+}
+
+export interface NotificationPreferencesTable {
+  user_id: string;
+  push: boolean;
+  sms_must_not_miss: boolean;
+  /** Minutes after local midnight (Asia/Shanghai). */
+  quiet_start: number;
+  quiet_end: number;
+  updated_at: Date;
+}
+
+export type HealthDeviceKind = 'speaker' | 'camera' | 'water_meter';
+
+export interface DeviceHealthTable {
+  device_kind: HealthDeviceKind;
+  device_id: string;
+  region_path: string;
+  /** Debounced: false from the start of an outage until the device has been back for the recovery time. */
+  up: boolean;
+  down_since: Date | null;
+  /** While down: when the device came back (not yet for long enough to count as recovered). */
+  back_since: Date | null;
+  ticket_case_id: string | null;
+  /** When the checker first saw the device (availability counts from then). */
+  watched_since: Date;
+  checked_at: Date;
+}
+
+export interface DeviceOutagesTable {
+  id: Generated<string>;
+  device_kind: HealthDeviceKind;
+  device_id: string;
+  region_path: string;
+  started_at: Date;
+  ended_at: Date | null;
 }
 
 export interface SmsOutboxTable {
@@ -243,12 +330,25 @@ export interface SmsOutboxTable {
   body: string;
   region_path: string;
   reference: string | null;
-  status: Generated<'queued' | 'sent' | 'failed'>;
+  status: Generated<SmsStatus>;
   provider: string | null;
   error: string | null;
   created_at: Date;
   sent_at: Date | null;
+  /** A SmsTemplateKind (platform/sms/templates.ts); null for free-text rows from before templates. */
+  template: string | null;
+  /** The template's parameters; secret ones are masked once the provider has them. */
+  params: ColumnType<Record<string, string> | null, string | null, string | null>;
+  attempts: Generated<number>;
+  next_attempt_at: Date;
+  /** While `sending`: until when the claiming dispatcher holds the row; past it, another retries. */
+  lease_until: Date | null;
+  provider_message_id: string | null;
+  error_code: string | null;
+  delivered_at: Date | null;
 }
+
+export type SmsStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'skipped';
 
 export interface Open311KeysTable {
   id: Generated<string>;
@@ -307,7 +407,7 @@ export interface HouseholdMembersTable {
 }
 
 export type PointsRuleCategory = 'report' | 'handling' | 'civic' | 'volunteer' | 'environment' | 'virtue' | 'compliance' | 'discipline';
-export type PointsEarner = 'reporter' | 'handler' | 'claimant' | 'assigned';
+export type PointsEarner = 'reporter' | 'handler' | 'claimant' | 'assigned' | 'acknowledger';
 
 export interface PointsRulesTable {
   id: Generated<string>;
@@ -374,6 +474,8 @@ export interface PointsEntriesTable {
   case_id: string | null;
   claim_id: string | null;
   order_id: string | null;
+  /** The alarm whose acknowledgement earned it (no foreign key: safe-village owns alarms). */
+  alarm_id: string | null;
   corrects_id: number | null;
   approver_id: string | null;
   approver_name: string | null;
@@ -597,6 +699,8 @@ export interface CameraZonesTable {
   play_on_speaker: boolean;
   notify_grid_worker: boolean;
   create_case: boolean;
+  /** Minutes before each escalation step; null: the township default (ALARM_LADDER_MINUTES). */
+  ladder_minutes: number[] | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -628,6 +732,29 @@ export interface AlarmsTable {
   handled_by: string | null;
   handled_by_name: string | null;
   handled_at: Date | null;
+  note: string | null;
+  /** The last escalation step reached (0: none yet). */
+  ladder_step: Generated<number>;
+}
+
+export type AlarmEventKind = 'raised' | 'escalated' | 'acknowledged' | 'false_positive' | 'case_created' | 'warned_again';
+export interface AlarmRecipient {
+  userId: string;
+  name: string;
+  role: Role;
+  channels: ('app' | 'sms')[];
+}
+
+/** An alarm's history: what happened and who was told how. */
+export interface AlarmEventsTable {
+  id: Generated<string>;
+  alarm_id: string;
+  at: Date;
+  kind: AlarmEventKind;
+  step: number | null;
+  actor_id: string | null;
+  actor_name: string | null;
+  recipients: ColumnType<AlarmRecipient[], string | undefined, string>;
   note: string | null;
 }
 
@@ -1195,7 +1322,54 @@ export interface WaterSmsSentTable {
   sent_at: Date;
 }
 
+export type RegistrationStatus = 'matched' | 'pending' | 'approved' | 'refused';
+
+/** A village's current join token (on the notice-board poster); regenerating it retires old posters. */
+export interface VillageJoinLinksTable {
+  village_code: string;
+  region_path: string;
+  token: string;
+  created_by: string | null;
+  created_at: Date;
+}
+
+/** A villager's self-registration, with the consent to the privacy notice it was given under. */
+export interface RegistrationsTable {
+  id: Generated<string>;
+  village_code: string;
+  region_path: string;
+  phone: string;
+  name: string;
+  /** The household the villager chose (or the one a cadre chose on approval). */
+  household_id: string | null;
+  /** What the villager typed when they could not find their household (户主 name or 门牌). */
+  household_text: string | null;
+  status: RegistrationStatus;
+  user_id: string | null;
+  /** SHA-256 of the key the registering browser holds to read the state and, once approved, sign in. */
+  status_key_hash: string;
+  consent_version: string;
+  consent_at: Date;
+  consent_ip: string | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  reason: string | null;
+  session_claimed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** 值班表: one row per person on duty on a day in a township. */
+export interface DutyRosterTable {
+  township_code: string;
+  date: ColumnType<string, string, string>;
+  user_id: string;
+  created_by: string | null;
+  created_at: Generated<Timestamp>;
+}
+
 export interface Database {
+  duty_roster: DutyRosterTable;
   broadcast_schedules: BroadcastSchedulesTable;
   broadcasts: BroadcastsTable;
   broadcast_deliveries: BroadcastDeliveriesTable;
@@ -1203,6 +1377,11 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
+  verification_codes: VerificationCodesTable;
+  verification_sends: VerificationSendsTable;
+  wechat_bindings: WechatBindingsTable;
+  village_join_links: VillageJoinLinksTable;
+  registrations: RegistrationsTable;
   audit_events: AuditEventsTable;
   audit_chain_head: AuditChainPointTable;
   audit_chain_anchor: AuditChainAnchorTable;
@@ -1216,6 +1395,10 @@ export interface Database {
   case_events: CaseEventsTable;
   case_supports: CaseSupportsTable;
   notifications: NotificationsTable;
+  web_push_subscriptions: WebPushSubscriptionsTable;
+  notification_preferences: NotificationPreferencesTable;
+  device_health: DeviceHealthTable;
+  device_outages: DeviceOutagesTable;
   sms_outbox: SmsOutboxTable;
   open311_keys: Open311KeysTable;
   households: HouseholdsTable;
@@ -1231,6 +1414,7 @@ export interface Database {
   cameras: CamerasTable;
   camera_zones: CameraZonesTable;
   alarms: AlarmsTable;
+  alarm_events: AlarmEventsTable;
   water_meters: WaterMetersTable;
   water_readings: WaterReadingsTable;
   water_alerts: WaterAlertsTable;

@@ -57,3 +57,37 @@ self.addEventListener('fetch', (event) => {
     );
   }
 });
+
+/*
+ * Web Push (src/modules/notifications/web-push.ts sends {id, kind, title, body, url, severity}):
+ * shown as a system notification; a tap opens its page in the app, reusing an open window.
+ */
+self.addEventListener('push', (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = { body: event.data ? event.data.text() : '' };
+  }
+  event.waitUntil(
+    self.registration.showNotification(data.title || '数乡', {
+      body: data.body || '',
+      tag: data.id ? `shuxiang-${data.id}` : undefined,
+      data: { url: data.url || SHELL },
+      requireInteraction: data.severity === 'high',
+    }),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const wanted = new URL((event.notification.data && event.notification.data.url) || SHELL, self.location.origin);
+  // Only this app's own pages.
+  const target = wanted.origin === self.location.origin && wanted.pathname.startsWith(SHELL) ? wanted.href : new URL(SHELL, self.location.origin).href;
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((w) => new URL(w.url).pathname.startsWith(SHELL) && 'navigate' in w);
+      return open ? open.navigate(target).then((w) => (w || open).focus()) : self.clients.openWindow(target);
+    }),
+  );
+});

@@ -7,6 +7,8 @@ export interface Notification {
   title: string;
   body: string;
   caseId: string | null;
+  /** The h5 page it opens ('/h5/alarms/…'), when not its case. */
+  url: string | null;
   createdAt: string;
   read: boolean;
 }

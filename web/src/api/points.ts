@@ -64,7 +64,7 @@ export type OrderState = Order['state'];
 export type ListOrdersQuery = QueryOf<z.input<typeof listOrdersQuery>>;
 
 export const ruleCategories: RuleCategory[] = ['report', 'handling', 'civic', 'volunteer', 'environment', 'virtue', 'compliance', 'discipline'];
-export const earners: Earner[] = ['reporter', 'handler', 'claimant', 'assigned'];
+export const earners: Earner[] = ['reporter', 'handler', 'claimant', 'assigned', 'acknowledger'];
 export const entryKinds: EntryKind[] = ['award', 'deduction', 'redemption', 'refund', 'correction', 'opening'];
 export const claimStates: ClaimState[] = ['pending', 'approved', 'rejected'];
 export const orderStates: OrderState[] = ['reserved', 'completed', 'cancelled'];

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type {
+  alarmDetail,
   alarmPage,
   alarmSources,
   alarmStates,
@@ -21,6 +22,7 @@ import type {
   speakerPlayback,
   updateCameraBody,
   updateZoneBody,
+  warnAgainResult,
   zoneKinds,
   zoneList,
   zoneSchedule,
@@ -51,6 +53,10 @@ export type CreateZoneBody = z.input<typeof createZoneBody>;
 export type UpdateZoneBody = z.input<typeof updateZoneBody>;
 
 export type Alarm = z.infer<typeof alarmView>;
+/** One alarm with where its camera stands and its history (escalation steps: who was told how). */
+export type AlarmDetail = z.infer<typeof alarmDetail>;
+export type AlarmEvent = AlarmDetail['history'][number];
+export type WarnAgainResult = z.infer<typeof warnAgainResult>;
 export type AlarmPage = z.infer<typeof alarmPage>;
 export type AlarmState = (typeof alarmStates)[number];
 export type AlarmSource = (typeof alarmSources)[number];
@@ -88,7 +94,9 @@ export const safeVillageApi = {
 
   // alarms (告警), newest first
   alarms: (query: ListAlarmsQuery = {}, silent = false) => http.get<AlarmPage>('/api/alarms', { ...query }, { silent }),
-  alarm: (alarmId: string) => http.get<Alarm>(`/api/alarms/${id(alarmId)}`),
+  alarm: (alarmId: string, silent = false) => http.get<AlarmDetail>(`/api/alarms/${id(alarmId)}`, undefined, { silent }),
+  /** 再次喊话: the zone's warning again now on the camera's loudspeakers. */
+  warnAgain: (alarmId: string) => http.post<WarnAgainResult>(`/api/alarms/${id(alarmId)}/warn-again`, {}),
   acknowledge: (alarmId: string, body: HandleAlarmBody = {}) => http.post<Alarm>(`/api/alarms/${id(alarmId)}/acknowledge`, body),
   falsePositive: (alarmId: string, body: HandleAlarmBody = {}) => http.post<Alarm>(`/api/alarms/${id(alarmId)}/false-positive`, body),
   /** Opens a case (事件) from the alarm: state case_created, `caseId` set. */

@@ -14,6 +14,7 @@ import {
   List,
   Location,
   MapLocation,
+  Message,
   Medal,
   Microphone,
   Notebook,
@@ -50,6 +51,12 @@ const regionRoutes: RouteRecordRaw[] = [{ path: 'regions', name: 'regions', comp
 
 const userRoutes: RouteRecordRaw[] = [
   { path: 'users', name: 'users', component: () => import('./views/UsersView.vue'), meta: { permission: 'users.read', menu: { group: 'system', label: 'nav.users', icon: User } } },
+  {
+    path: 'registrations',
+    name: 'registrations',
+    component: () => import('./views/registration/RegistrationsView.vue'),
+    meta: { permission: 'registrations.manage', menu: { group: 'system', label: 'nav.registrations', icon: User } },
+  },
 ];
 
 /** 账号安全: one's own signed-in devices. */
@@ -57,6 +64,16 @@ const accountRoutes: RouteRecordRaw[] = [{ path: 'account/sessions', name: 'sess
 
 const auditRoutes: RouteRecordRaw[] = [
   { path: 'audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { permission: 'audit.read', menu: { group: 'system', label: 'nav.audit', icon: Document } } },
+];
+
+/** 短信发送记录: the outbox, with failures (the 工作台 card links here when some failed). */
+const smsRoutes: RouteRecordRaw[] = [
+  { path: 'sms', name: 'sms-outbox', component: () => import('./views/SmsOutboxView.vue'), meta: { permission: 'sms.read', menu: { group: 'system', label: 'nav.sms', icon: Message } } },
+];
+
+/** 值班表: who of the township's staff is on duty each day (the alarm ladder's last step, device faults). */
+const dutyRoutes: RouteRecordRaw[] = [
+  { path: 'duty', name: 'duty', component: () => import('./views/DutyView.vue'), meta: { permission: 'duty.read', menu: { group: 'system', label: 'nav.duty', icon: Calendar } } },
 ];
 
 /** 积分制 and 积分超市. */
@@ -129,6 +146,8 @@ const routes: RouteRecordRaw[] = [
       ...regionRoutes,
       ...userRoutes,
       ...auditRoutes,
+      ...smsRoutes,
+      ...dutyRoutes,
       ...accountRoutes,
     ],
   },

@@ -8,6 +8,7 @@ import MeView from './views/MeView.vue';
 import MyCasesView from './views/MyCasesView.vue';
 import PasswordView from './views/PasswordView.vue';
 import SessionsView from './views/SessionsView.vue';
+import NotifySettingsView from './views/NotifySettingsView.vue';
 import ClaimsView from './views/points/ClaimsView.vue';
 import ClaimView from './views/points/ClaimView.vue';
 import HistoryView from './views/points/HistoryView.vue';
@@ -19,6 +20,7 @@ import StoreView from './views/points/StoreView.vue';
 import ReportView from './views/ReportView.vue';
 import TabsLayout from './views/TabsLayout.vue';
 import WorkView from './views/WorkView.vue';
+import AlarmView from './views/alarms/AlarmView.vue';
 import BroadcastView from './views/broadcast/BroadcastView.vue';
 import PartyDuesView from './views/party/DuesView.vue';
 import PartyMeetingsView from './views/party/MeetingsView.vue';
@@ -38,6 +40,9 @@ import RequestFormView from './views/village/RequestFormView.vue';
 import RequestView from './views/village/RequestView.vue';
 import ResidentView from './views/village/ResidentView.vue';
 import VisitView from './views/village/VisitView.vue';
+import JoinStatusView from './views/registration/JoinStatusView.vue';
+import JoinView from './views/registration/JoinView.vue';
+import RegistrationsView from './views/registration/RegistrationsView.vue';
 
 /**
  * Routes of the phone app, by domain: auth, home/me, cases (villager, grid worker, branch).
@@ -48,6 +53,7 @@ const authRoutes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
   { path: '/password', name: 'password', component: PasswordView },
   { path: '/sessions', name: 'sessions', component: SessionsView },
+  { path: '/settings/notifications', name: 'notify-settings', component: NotifySettingsView },
 ];
 
 const caseRoutes: RouteRecordRaw[] = [
@@ -59,6 +65,8 @@ const caseDetailRoutes: RouteRecordRaw[] = [
   { path: '/cases/mine', name: 'my-cases', component: MyCasesView },
   { path: '/cases/:id', name: 'case', component: CaseView, props: true },
   { path: '/drafts', name: 'drafts', component: DraftsView },
+  // 告警详情, where alarm notifications (and their Web Push) open.
+  { path: '/alarms/:id', name: 'alarm', component: AlarmView, props: true },
 ];
 
 /** 积分制 and 积分超市: the tab page, and its pages with a back button. */
@@ -101,8 +109,16 @@ const villageRoutes: RouteRecordRaw[] = [
   { path: '/family', name: 'family', component: FamilyView },
 ];
 
+/** 村民注册: the join page of a village's poster and its status (no login), the cadres' decisions. */
+const registrationRoutes: RouteRecordRaw[] = [
+  { path: '/join/status', name: 'join-status', component: JoinStatusView, meta: { public: true } },
+  { path: '/join/:token', name: 'join', component: JoinView, props: true, meta: { public: true } },
+  { path: '/registrations', name: 'registrations', component: RegistrationsView },
+];
+
 const routes: RouteRecordRaw[] = [
   ...authRoutes,
+  ...registrationRoutes,
   {
     path: '/',
     component: TabsLayout,

@@ -79,6 +79,8 @@ export const screenZh = {
   'screen.ranking.alarms': '今日告警',
   'screen.ranking.cameras': '摄像头',
   'screen.ranking.speakers': '音柱在线',
+  'screen.ranking.availability': '7日在线',
+  'screen.ranking.availabilityHint': '近 7 天音柱、摄像头、水表的在线率',
 
   'screen.safe': '平安乡村',
   'screen.safe.camerasOnline': '摄像头在线',
@@ -186,6 +188,8 @@ export const screenEn: Record<keyof typeof screenZh, string> = {
   'screen.ranking.alarms': 'Alarms',
   'screen.ranking.cameras': 'Cameras',
   'screen.ranking.speakers': 'Speakers',
+  'screen.ranking.availability': '7d up',
+  'screen.ranking.availabilityHint': 'Share of the last 7 days speakers, cameras and water meters were online',
 
   'screen.safe': 'Safe village',
   'screen.safe.camerasOnline': 'Cameras online',

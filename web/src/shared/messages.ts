@@ -6,6 +6,12 @@ import { villageServicesEn, villageServicesZh } from './messages-village-service
 import { screenEn, screenZh } from './messages-screen';
 import { waterEn, waterZh } from './messages-water';
 import { consoleEn, consoleZh } from './messages-console';
+import { accountsEn, accountsZh } from './messages-accounts';
+import { smsEn, smsZh } from './messages-sms';
+import { pushEn, pushZh } from './messages-push';
+import { registrationEn, registrationZh } from './messages-registration';
+import { workQueueEn, workQueueZh } from './messages-work-queue';
+import { alertsEn, alertsZh } from './messages-alerts';
 
 /**
  * UI strings: Chinese first (zh-CN), English beside it. `en` must have every key of `zh`
@@ -416,6 +422,12 @@ export const zh = {
   ...screenZh,
   ...waterZh,
   ...consoleZh,
+  ...accountsZh,
+  ...smsZh,
+  ...pushZh,
+  ...registrationZh,
+  ...workQueueZh,
+  ...alertsZh,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -825,4 +837,10 @@ export const en: Record<MessageKey, string> = {
   ...screenEn,
   ...waterEn,
   ...consoleEn,
+  ...accountsEn,
+  ...smsEn,
+  ...pushEn,
+  ...registrationEn,
+  ...workQueueEn,
+  ...alertsEn,
 };

@@ -39,11 +39,12 @@ export function signed(points: number): string {
 }
 
 /** Where an entry came from: a case, a claim, an order, a correction, or a cadre's decision. */
-export function entrySource(entry: Pick<Entry, 'caseId' | 'claimId' | 'orderId' | 'correctsId' | 'kind'>): string {
+export function entrySource(entry: Pick<Entry, 'caseId' | 'claimId' | 'orderId' | 'alarmId' | 'correctsId' | 'kind'>): string {
   if (entry.caseId) return t('points.source.case');
   if (entry.claimId) return t('points.source.claim');
   if (entry.orderId) return t('points.source.order');
   if (entry.correctsId) return t('points.source.correction', { id: entry.correctsId });
+  if (entry.alarmId) return t('points.source.alarm');
   if (entry.kind === 'opening') return t('points.source.opening');
   return t('points.source.cadre');
 }

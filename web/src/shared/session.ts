@@ -14,12 +14,30 @@ export function hasPermission(permission: string): boolean {
   return me.value?.permissions.includes(permission) ?? false;
 }
 
-export async function login(phone: string, password: string) {
-  // The answer also sets the session cookie; the token in its body is for API clients and stays unused here.
-  const result = await authApi.login(phone, password);
+/** A sign-in answered with a session (its cookie is set): remember that this browser is signed in. */
+export function markSignedIn(): void {
   sessionHint.set();
   localStorage.removeItem(ME_KEY);
   me.value = null;
+}
+
+/** Password sign-in: a session, or for staff with the second factor on, a challenge for the SMS code. */
+export async function login(phone: string, password: string) {
+  // The answer also sets the session cookie; the token in its body is for API clients and stays unused here.
+  const result = await authApi.login(phone, password);
+  if ('token' in result) markSignedIn();
+  return result;
+}
+
+export async function loginBySms(phone: string, code: string) {
+  const result = await authApi.loginBySms(phone, code);
+  markSignedIn();
+  return result;
+}
+
+export async function loginSecondFactor(challenge: string, code: string) {
+  const result = await authApi.secondFactor(challenge, code);
+  markSignedIn();
   return result;
 }
 
@@ -60,6 +78,11 @@ export async function loadMe(): Promise<boolean> {
 export async function logout(): Promise<void> {
   // The server revokes the session and clears the cookie.
   if (sessionHint.get()) await authApi.logout().catch(() => undefined);
+  forgetSession();
+}
+
+/** Forgets a session the server has already ended (退出所有设备), without asking it to end it again. */
+export function forgetSession(): void {
   sessionHint.clear();
   localStorage.removeItem(ME_KEY);
   me.value = null;

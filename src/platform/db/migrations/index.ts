@@ -18,6 +18,13 @@ import * as caseSourceWater from './20261127210000-case-source-water.js';
 import * as partyLeaveApproval from './20261127220000-party-leave-approval.js';
 import * as accountsSecurity from './20261207100000-accounts-security.js';
 import * as auditChain from './20261207110000-audit-chain.js';
+import * as smsLogin from './20261208010000-sms-login.js';
+import * as registration from './20261208020000-registration.js';
+import * as smsGateways from './20261208030000-sms-gateways.js';
+import * as dutyRoster from './20261208045000-duty-roster.js';
+import * as alarmLadder from './20261208045100-alarm-ladder.js';
+import * as webPushDeviceHealth from './20261208050000-web-push-device-health.js';
+import * as alarmPoints from './20261208060000-alarm-points.js';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so they load the same
@@ -43,4 +50,11 @@ export const migrations: Record<string, Migration> = {
   '20261127220000-party-leave-approval': partyLeaveApproval,
   '20261207100000-accounts-security': accountsSecurity,
   '20261207110000-audit-chain': auditChain,
+  '20261208010000-sms-login': smsLogin,
+  '20261208020000-registration': registration,
+  '20261208030000-sms-gateways': smsGateways,
+  '20261208045000-duty-roster': dutyRoster,
+  '20261208045100-alarm-ladder': alarmLadder,
+  '20261208050000-web-push-device-health': webPushDeviceHealth,
+  '20261208060000-alarm-points': alarmPoints,
 };

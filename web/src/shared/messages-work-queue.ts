@@ -1,0 +1,51 @@
+/**
+ * UI strings of the one work queue (待办) on the phone and the console's card, kept apart from
+ * messages.ts like the other modules'; messages.ts spreads them into `zh` and `en`.
+ */
+export const workQueueZh = {
+  'wq.title': '待办',
+  'wq.all': '全部',
+  'wq.none': '暂无待办，辛苦了',
+  'wq.due': '{time} 前',
+  'wq.overdue': '已超时',
+  'wq.consoleOnly': '请在电脑端处理',
+  'wq.urgency.critical': '紧急',
+  'wq.urgency.high': '较急',
+  'wq.urgency.normal': '一般',
+  'wq.kind.alarm': '告警确认',
+  'wq.kind.case_accept': '待接单',
+  'wq.kind.case_handle': '处置中',
+  'wq.kind.case_evaluate': '待评单',
+  'wq.kind.care_visit': '养老探访',
+  'wq.kind.service_request': '办事申请',
+  'wq.kind.points_claim': '积分审核',
+  'wq.kind.party_leave': '请假审批',
+  'wq.kind.water_alert': '用水预警',
+  'wq.kind.meeting_signin': '会议签到',
+  'wq.card': '我的待办',
+  'wq.cardTotal': '共 {n} 项',
+};
+
+export const workQueueEn: Record<keyof typeof workQueueZh, string> = {
+  'wq.title': 'To do',
+  'wq.all': 'All',
+  'wq.none': 'Nothing waiting. Well done',
+  'wq.due': 'by {time}',
+  'wq.overdue': 'Overdue',
+  'wq.consoleOnly': 'Handle it in the console',
+  'wq.urgency.critical': 'Urgent',
+  'wq.urgency.high': 'Soon',
+  'wq.urgency.normal': 'Normal',
+  'wq.kind.alarm': 'Alarm to acknowledge',
+  'wq.kind.case_accept': 'Case to accept',
+  'wq.kind.case_handle': 'Case in hand',
+  'wq.kind.case_evaluate': 'Case to evaluate',
+  'wq.kind.care_visit': 'Elderly visit',
+  'wq.kind.service_request': 'Service request',
+  'wq.kind.points_claim': 'Points claim',
+  'wq.kind.party_leave': 'Leave request',
+  'wq.kind.water_alert': 'Water alert',
+  'wq.kind.meeting_signin': 'Meeting sign-in',
+  'wq.card': 'My to-do list',
+  'wq.cardTotal': '{n} in all',
+};
