@@ -1,4 +1,5 @@
 import { onBeforeUnmount, ref } from 'vue';
+import { ApiError } from './http';
 
 /** Seconds left before another SMS code may be asked for, ticking down once a second. */
 export function useCountdown() {
@@ -17,6 +18,10 @@ export function useCountdown() {
       if (seconds.value <= 0) stop();
     }, 1000);
   }
+  /** After a refused request: waits out the Retry-After the server gave, if it gave one. */
+  function waitOut(error: unknown) {
+    if (error instanceof ApiError && error.body.retryAfterSeconds) start(error.body.retryAfterSeconds);
+  }
   onBeforeUnmount(stop);
-  return { seconds, start };
+  return { seconds, start, waitOut };
 }
